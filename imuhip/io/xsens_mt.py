@@ -1,0 +1,73 @@
+"""Xsens MT Manager text export: `//` preamble, tab-separated, Acc_* m/s^2, Gyr_* rad/s.
+
+    // Sample rate: 120.0Hz
+    Counter<TAB>Acc_X<TAB>Acc_Y<TAB>Acc_Z<TAB>Gyr_X<TAB>Gyr_Y<TAB>Gyr_Z<TAB>...
+
+Time comes from `SampleTimeFine` (units of 100 us) when filled, else from the packet
+counter (`Counter` or `PacketCounter`, 16-bit, wraps) divided by the sample rate.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from imuhip.errors import ColumnError, EmptyFileError, InputError
+from imuhip.io.units import check_units
+from imuhip.recording import Recording, SensorData
+
+ACC = ("Acc_X", "Acc_Y", "Acc_Z")
+GYR = ("Gyr_X", "Gyr_Y", "Gyr_Z")
+_RATE = re.compile(r"(?:Sample|Update) rate:\s*([0-9.]+)\s*Hz", re.I)
+
+
+def looks_like(head: str) -> bool:
+    """True when the first lines of a file look like an MT Manager export."""
+    return head.startswith("//") and "Acc_X" in head
+
+
+def unwrap(counter: np.ndarray, modulus: int) -> np.ndarray:
+    """Undo wrap-around of an integer counter that counts up modulo `modulus`."""
+    steps = np.diff(counter) % modulus
+    return counter[0] + np.concatenate([[0], np.cumsum(steps)])
+
+
+def read_xsens_mt(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
+    """Read an MT Manager export with acceleration and gyroscope into a one-sensor Recording."""
+    path_s = str(path)
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    preamble = [ln for ln in lines[:50] if ln.startswith("//")]
+    m = _RATE.search("\n".join(preamble))
+    rate = float(m.group(1)) if m else None
+    header_idx = len(preamble)
+    if header_idx >= len(lines):
+        raise EmptyFileError("no header after the // preamble", path_s, header_idx)
+    df = pd.read_csv(io.StringIO("\n".join(lines[header_idx:])), sep="\t", dtype=float)
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in ACC + GYR if c not in df.columns]
+    if missing:
+        raise ColumnError(f"no {', '.join(missing)} column(s): an angle needs acceleration and "
+                          f"angular rate; found {', '.join(c for c in df.columns if not c.startswith('Unnamed'))}",
+                          path_s, header_idx + 1)
+    if len(df) == 0:
+        raise EmptyFileError("no data rows after the header", path_s, header_idx + 1)
+    if "SampleTimeFine" in df.columns and df["SampleTimeFine"].notna().all():
+        time = unwrap(df["SampleTimeFine"].to_numpy(np.int64), 2**32) * 1e-4
+    else:
+        counter_col = next((c for c in ("Counter", "PacketCounter") if c in df.columns), None)
+        if counter_col is None or rate is None:
+            raise InputError("no SampleTimeFine, and no packet counter with a stated sample rate", path_s)
+        time = unwrap(df[counter_col].to_numpy(np.int64), 2**16) / rate
+    time = time - time[0]
+    acc, gyr = df[list(ACC)].to_numpy(), df[list(GYR)].to_numpy()
+    check_units(acc, gyr, f"{path_s}: sensor {sensor}")
+    meta = {"device": "Xsens MT", "protocol": "xsens-mt-manager-text", "acc_unit": "m/s^2", "gyr_unit": "rad/s"}
+    if rate:
+        meta["rate_hz"] = f"{rate:g}"
+    return Recording({sensor: SensorData(time, acc, gyr, meta)}, {"source": Path(path).name})

@@ -1,0 +1,167 @@
+"""The in-memory session: per sensor location, time, acceleration, angular rate.
+
+Units: time in s (float64, strictly increasing per sensor), acceleration in m/s^2
+(specific force, gravity included, sensor frame), angular rate in rad/s (sensor frame).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from imuhip.errors import InputError, TimeOrderError
+
+KNOWN_LOCATIONS = ("left_thigh", "right_thigh", "pelvis")
+SIDES = ("left", "right", "both", "none")
+
+#: A gap is recorded when consecutive samples are further apart than this many
+#: median sample intervals.
+GAP_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Missing data in one sensor between two received samples (s)."""
+
+    start_s: float
+    end_s: float
+    missing_samples: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Which drill was done when, on which side ('left', 'right', 'both' or 'none')."""
+
+    start_s: float
+    end_s: float
+    drill: str
+    side: str = "both"
+
+    def __post_init__(self):
+        if not self.end_s >= self.start_s:
+            raise InputError(f"annotation {self.drill!r}: end_s {self.end_s} is before start_s {self.start_s}")
+        if self.side not in SIDES:
+            raise InputError(f"annotation {self.drill!r}: side {self.side!r} is not one of {', '.join(SIDES)}")
+
+
+def find_gaps(time: np.ndarray, factor: float = GAP_FACTOR) -> list[Gap]:
+    """Intervals where consecutive samples are more than `factor` median intervals apart."""
+    if len(time) < 3:
+        return []
+    dt = np.diff(time)
+    nominal = float(np.median(dt))
+    idx = np.flatnonzero(dt > factor * nominal)
+    return [
+        Gap(float(time[i]), float(time[i + 1]), int(round(dt[i] / nominal)) - 1) for i in idx
+    ]
+
+
+@dataclass(eq=False)
+class SensorData:
+    """One sensor's samples: `time` (N,) s, `acc` (N, 3) m/s^2, `gyr` (N, 3) rad/s.
+
+    `meta` holds free-form strings; well-known keys: device, device_id, protocol,
+    rate_hz (nominal), acc_unit and gyr_unit (the units of the original source).
+    """
+
+    time: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.time = np.ascontiguousarray(self.time, dtype=np.float64)
+        self.acc = np.ascontiguousarray(self.acc, dtype=np.float64)
+        self.gyr = np.ascontiguousarray(self.gyr, dtype=np.float64)
+        n = self.time.shape[0]
+        if self.time.ndim != 1 or self.acc.shape != (n, 3) or self.gyr.shape != (n, 3):
+            raise InputError(
+                f"sensor arrays must be time (N,), acc (N, 3), gyr (N, 3); got "
+                f"{self.time.shape}, {self.acc.shape}, {self.gyr.shape}"
+            )
+        bad = np.flatnonzero(np.diff(self.time) <= 0)
+        if bad.size:
+            i = int(bad[0])
+            raise TimeOrderError(
+                f"time must increase strictly: sample {i + 1} at {float(self.time[i + 1])!r} s "
+                f"follows {float(self.time[i])!r} s"
+            )
+        self.meta = {str(k): str(v) for k, v in self.meta.items()}
+
+    def __len__(self) -> int:
+        return self.time.shape[0]
+
+    @property
+    def rate_hz(self) -> float:
+        """Measured sample rate: 1 / median interval (Hz); nan with fewer than 2 samples."""
+        if len(self) < 2:
+            return float("nan")
+        return 1.0 / float(np.median(np.diff(self.time)))
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.time[-1] - self.time[0]) if len(self) else 0.0
+
+    @property
+    def gaps(self) -> list[Gap]:
+        return find_gaps(self.time)
+
+    def equals(self, other: "SensorData") -> bool:
+        """Bit-exact equality of arrays and metadata."""
+        return (
+            np.array_equal(self.time, other.time)
+            and np.array_equal(self.acc, other.acc)
+            and np.array_equal(self.gyr, other.gyr)
+            and self.meta == other.meta
+        )
+
+
+@dataclass(eq=False)
+class Recording:
+    """A session: sensors by location name, session metadata, drill annotations.
+
+    Session `meta` keys in common use: athlete, date (ISO 8601), notes, source.
+    `warnings` collects what readers noticed (gaps, a truncated last line, ...).
+    """
+
+    sensors: dict[str, SensorData]
+    meta: dict[str, str] = field(default_factory=dict)
+    annotations: list[Annotation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        rank = {name: i for i, name in enumerate(KNOWN_LOCATIONS)}
+        self.sensors = dict(sorted(self.sensors.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+        self.meta = {str(k): str(v) for k, v in self.meta.items()}
+        self.annotations = sorted(self.annotations, key=lambda a: (a.start_s, a.end_s))
+
+    def __getitem__(self, name: str) -> SensorData:
+        try:
+            return self.sensors[name]
+        except KeyError:
+            raise InputError(
+                f"no sensor {name!r} in this recording; it has: {', '.join(self.sensors) or 'none'}"
+            ) from None
+
+    @property
+    def thighs(self) -> list[str]:
+        """Names of the thigh sensors present, left first."""
+        return [s for s in ("left_thigh", "right_thigh") if s in self.sensors]
+
+    @property
+    def start_s(self) -> float:
+        return min(float(s.time[0]) for s in self.sensors.values() if len(s))
+
+    @property
+    def end_s(self) -> float:
+        return max(float(s.time[-1]) for s in self.sensors.values() if len(s))
+
+    def equals(self, other: "Recording") -> bool:
+        """Bit-exact equality of every sensor, metadata and annotations."""
+        return (
+            self.sensors.keys() == other.sensors.keys()
+            and all(self.sensors[k].equals(other.sensors[k]) for k in self.sensors)
+            and self.meta == other.meta
+            and self.annotations == other.annotations
+        )

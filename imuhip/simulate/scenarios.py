@@ -1,0 +1,344 @@
+"""Drill and run scenarios: programmed thigh and pelvis motion with a timeline of drills.
+
+World frame (ISB-like): X forward, Y up, Z to the athlete's right. Per side, the thigh's
+world orientation is R = Rz(elevation) Rx(s * abduction) Ry(s * rotation) with s = +1 on
+the left and -1 on the right, so the elevation and abduction tracks are exactly the true
+thigh elevation and ab/adduction (positive = knee away from the midline) of
+docs/angles.md, and axial rotation (positive = external) changes neither.
+The pelvis tilts about Z (positive = forward); hip flexion = thigh elevation - pelvis tilt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from imuhip.recording import Annotation
+from imuhip.simulate.tracks import Cycles, Sway, Track
+
+SIDES = ("left", "right")
+STANDING_HIP_HEIGHT = 0.92  # m
+SEATED_HIP_HEIGHT = 0.50
+KNEELING_HIP_HEIGHT = 0.62
+TABLE_HIP_HEIGHT = 0.80
+
+#: Running speeds: cadence (steps/min), peak thigh flexion, peak extension (deg),
+#: forward speed (m/s), impact peak (m/s^2) and vertical oscillation (m).
+RUN_SPEEDS = {
+    "jog": dict(cadence=160.0, flexion=50.0, extension=-18.0, speed=2.8, impact=18.0, bounce=0.045),
+    "run": dict(cadence=172.0, flexion=65.0, extension=-22.0, speed=4.0, impact=24.0, bounce=0.05),
+    "fast": dict(cadence=184.0, flexion=80.0, extension=-25.0, speed=6.0, impact=30.0, bounce=0.05),
+    "sprint": dict(cadence=205.0, flexion=100.0, extension=-28.0, speed=8.5, impact=38.0, bounce=0.045),
+}
+
+
+@dataclass
+class Asymmetry:
+    """Per-side changes to the programmed motion.
+
+    hold_s: standing knee-raise hold durations (s) per side; knee_drive: factor on the peak
+    flexion above standing (strides, skips, marching, reps) per side.
+    """
+
+    hold_s: dict = field(default_factory=lambda: {"left": 30.0, "right": 30.0})
+    knee_drive: dict = field(default_factory=lambda: {"left": 1.0, "right": 1.0})
+    table_hover_deg: dict = field(default_factory=lambda: {"left": -6.0, "right": -6.0})
+
+
+@dataclass
+class Impact:
+    """A foot strike: damped vertical oscillation of the pelvis (m/s^2 peak) from `time`."""
+
+    time: float
+    peak: float
+    freq: float = 14.0
+    decay: float = 0.03
+
+
+class Body:
+    """Builds the motion of both thighs and the pelvis phase by phase."""
+
+    def __init__(self, rng: np.random.Generator, asym: Asymmetry):
+        self.rng = rng
+        self.asym = asym
+        self.t = 0.0
+        self.thigh = {s: {"elevation": Track(0.0), "abduction": Track(0.0), "rotation": Track(0.0)}
+                      for s in SIDES}
+        self.pelvis = {"tilt": Track(0.0), "height": Track(STANDING_HIP_HEIGHT), "forward": Track(0.0)}
+        self.impacts: list[Impact] = []
+        self.annotations: list[Annotation] = []
+        self.events: dict[str, list[dict]] = {"holds": [], "reps": [], "strides": [], "positions": []}
+
+    # ------------------------------------------------------------ helpers
+    def tracks(self):
+        for side in SIDES:
+            yield from self.thigh[side].values()
+        yield from self.pelvis.values()
+
+    def sway(self, track: Track, start: float, end: float, amplitude: float) -> None:
+        if end - start < 0.5 or amplitude <= 0:
+            return
+        freqs = self.rng.uniform(0.08, 0.6, 4)
+        track.sway(Sway(start, end, amplitude, freqs, self.rng.uniform(0, 2 * np.pi, 4)))
+
+    def advance(self, duration: float) -> None:
+        """Hold every track that has not been moved up to the new time."""
+        self.t += duration
+        for tr in self.tracks():
+            tr.hold(self.t)
+
+    def move(self, duration: float, **targets) -> None:
+        """Min-jerk move of the named channels ('left_elevation', 'pelvis_tilt', ...)."""
+        end = self.t + duration
+        for key, value in targets.items():
+            part, channel = key.split("_", 1)
+            track = self.pelvis[channel] if part == "pelvis" else self.thigh[part][channel]
+            track.move(value, end)
+        self.advance(duration)
+
+    def annotate(self, start: float, drill: str, side: str = "both") -> None:
+        self.annotations.append(Annotation(round(start, 3), round(self.t, 3), drill, side))
+
+    def stand(self, duration: float, sway: float = 0.4) -> None:
+        start = self.t
+        self.move(min(1.0, duration), left_elevation=0.0, right_elevation=0.0, left_abduction=0.0,
+                  right_abduction=0.0, left_rotation=0.0, right_rotation=0.0, pelvis_tilt=0.0,
+                  pelvis_height=STANDING_HIP_HEIGHT)
+        self.advance(max(0.0, duration - 1.0))
+        for side in SIDES:
+            self.sway(self.thigh[side]["elevation"], start + 1.0, self.t, sway)
+
+    def still(self, duration: float) -> None:
+        """Quiet standing with no sway: the moment calibration looks for."""
+        self.stand(duration, sway=0.0)
+
+    def drive(self, side: str, base: float, peak: float) -> float:
+        """Peak angle after the side's knee-drive factor (scales the rise above `base`)."""
+        return base + (peak - base) * self.asym.knee_drive[side]
+
+
+# ---------------------------------------------------------------- drills
+
+
+def knee_raise_hold(b: Body, sides=SIDES, target: float = 100.0) -> None:
+    """Standing knee raise: lift the thigh well above 90 deg, hold, lower; per side."""
+    for side in sides:
+        start = b.t
+        hold = b.asym.hold_s[side]
+        angle = target + b.rng.uniform(-3, 3)
+        rise_start = b.t
+        b.move(1.5, **{f"{side}_elevation": angle, f"{side}_abduction": 3.0, "pelvis_tilt": -3.0})
+        top_start = b.t
+        b.advance(hold)
+        b.sway(b.thigh[side]["elevation"], top_start, b.t, 1.2)
+        b.move(1.5, **{f"{side}_elevation": 0.0, f"{side}_abduction": 0.0, "pelvis_tilt": 0.0})
+        b.events["holds"].append(dict(side=side, kind="above_90", programmed_start_s=rise_start,
+                                      programmed_end_s=b.t))
+        b.annotate(start, "standing_knee_raise", side)
+        b.stand(5.0)
+
+
+def seated_drill(b: Body, sets: int = 2) -> None:
+    """Seated hip-flexor drill: sets of 8-10 reps per side, 2-3 s hold at the top."""
+    b.move(2.0, left_elevation=78.0, right_elevation=78.0, pelvis_height=SEATED_HIP_HEIGHT,
+           pelvis_tilt=5.0)
+    b.advance(2.0)
+    for _ in range(sets):
+        for side in SIDES:
+            start = b.t
+            for _ in range(int(b.rng.integers(8, 11))):
+                peak = b.drive(side, 78.0, 112.0 + b.rng.uniform(-3, 3))
+                b.move(0.8, **{f"{side}_elevation": peak})
+                top = b.rng.uniform(2.0, 3.0)
+                b.sway(b.thigh[side]["elevation"], b.t, b.t + top, 0.4)
+                b.advance(top)
+                b.move(0.8, **{f"{side}_elevation": 78.0})
+                b.advance(1.2)
+            b.annotate(start, "seated_hip_flexor", side)
+            b.advance(6.0)
+    b.move(2.0, left_elevation=0.0, right_elevation=0.0, pelvis_height=STANDING_HIP_HEIGHT,
+           pelvis_tilt=0.0)
+
+
+def marching(b: Body, duration: float = 20.0, peak: float = 70.0) -> None:
+    """Marching in place: alternate knee lifts, about 110 steps/min."""
+    start = b.t
+    step = 60.0 / 110.0
+    n_steps = int(duration / step)
+    for k in range(n_steps):
+        side = SIDES[k % 2]
+        angle = b.drive(side, 0.0, peak + b.rng.uniform(-4, 4))
+        b.move(step * 0.45, **{f"{side}_elevation": angle, f"{side}_abduction": 2.0})
+        b.move(step * 0.55, **{f"{side}_elevation": 0.0, f"{side}_abduction": 0.0})
+    b.annotate(start, "marching")
+
+
+def a_skips(b: Body, skips: int = 16, peak: float = 95.0, lean_back: float = 0.0) -> None:
+    """A-skips: the knee pops high on each skip, a hop and landing impact, travelling forward."""
+    start = b.t
+    period = 0.62
+    b.pelvis["forward"].move(b.pelvis["forward"].value + 1.6 * period * skips, b.t + period * skips)
+    for k in range(skips):
+        side = SIDES[k % 2]
+        angle = b.drive(side, 0.0, peak + b.rng.uniform(-4, 4))
+        b.move(period * 0.35, **{f"{side}_elevation": angle, f"{side}_rotation": 6.0,
+                                 "pelvis_tilt": -lean_back, "pelvis_height": STANDING_HIP_HEIGHT + 0.06})
+        b.move(period * 0.65, **{f"{side}_elevation": 0.0, f"{side}_rotation": 0.0,
+                                 "pelvis_height": STANDING_HIP_HEIGHT})
+        b.impacts.append(Impact(b.t - 0.05, 20.0))
+    b.move(0.5, pelvis_tilt=0.0)
+    b.annotate(start, "a_skip")
+
+
+def stretch_hold(b: Body, hold: float = 30.0) -> None:
+    """Half-kneeling hip-flexor stretch, each side: rear thigh extended, front thigh level."""
+    for rear in SIDES:
+        front = "right" if rear == "left" else "left"
+        start = b.t
+        b.move(2.5, **{f"{front}_elevation": 90.0, f"{rear}_elevation": -5.0,
+                       "pelvis_height": KNEELING_HIP_HEIGHT})
+        angle = -22.0 + b.rng.uniform(-4, 4)
+        b.move(1.5, **{f"{front}_elevation": 92.0, f"{rear}_elevation": angle})
+        top = b.t
+        b.advance(hold)
+        b.sway(b.thigh[rear]["elevation"], top, b.t, 0.8)
+        b.sway(b.thigh[front]["elevation"], top, b.t, 0.6)
+        b.events["positions"].append(dict(side=rear, kind="stretch", start_s=top, end_s=b.t,
+                                          programmed_angle_deg=angle))
+        b.move(1.5, **{f"{front}_elevation": 90.0, f"{rear}_elevation": -5.0})
+        b.move(2.5, **{f"{front}_elevation": 0.0, f"{rear}_elevation": 0.0,
+                       "pelvis_height": STANDING_HIP_HEIGHT})
+        b.annotate(start, "half_kneeling_stretch", rear)
+        b.stand(4.0)
+
+
+def table_test(b: Body, hold: float = 20.0) -> None:
+    """Lying (Thomas-style) table test: one knee to the chest, the other thigh hangs."""
+    b.move(3.0, left_elevation=-90.0, right_elevation=-90.0, pelvis_tilt=-90.0,
+           pelvis_height=TABLE_HIP_HEIGHT)
+    b.advance(3.0)
+    for hanging in SIDES:
+        pulled = "right" if hanging == "left" else "left"
+        start = b.t
+        rest = -90.0 + b.asym.table_hover_deg[hanging]
+        b.move(2.5, **{f"{pulled}_elevation": 30.0, f"{hanging}_elevation": rest})
+        top = b.t
+        b.advance(hold)
+        b.sway(b.thigh[hanging]["elevation"], top, b.t, 0.5)
+        b.events["positions"].append(dict(side=hanging, kind="table_test", start_s=top, end_s=b.t,
+                                          programmed_angle_deg=rest))
+        b.move(2.5, **{f"{pulled}_elevation": -90.0, f"{hanging}_elevation": -90.0})
+        b.annotate(start, "table_test", hanging)
+        b.advance(3.0)
+    b.move(3.0, left_elevation=0.0, right_elevation=0.0, pelvis_tilt=0.0,
+           pelvis_height=STANDING_HIP_HEIGHT)
+
+
+def run(b: Body, speed: str = "run", duration: float = 20.0) -> None:
+    """Running at one of RUN_SPEEDS: strides alternating left/right, impacts at foot strike."""
+    p = RUN_SPEEDS[speed]
+    start = b.t
+    stride = 120.0 / p["cadence"]  # s per stride (two steps)
+    n = max(3, int(round(duration / stride)))
+    periods = stride * (1.0 + 0.02 * b.rng.standard_normal(n))
+    bounds = {"left": b.t + np.concatenate([[0.0], np.cumsum(periods)])}
+    # The right leg runs half a stride behind the left.
+    bounds["right"] = np.concatenate([[b.t], (bounds["left"][:-1] + bounds["left"][1:]) / 2.0,
+                                      [bounds["left"][-1] + stride / 2.0]])
+    end = bounds["right"][-1]
+    for side in SIDES:
+        m = len(bounds[side]) - 1
+        rr = np.minimum(1.0, (np.arange(m) + 1.0) / 2.0)  # the first strides build up
+        rr[-1] = 0.6  # and the last slows down
+        flex = np.array([b.drive(side, 0.0, p["flexion"] + 2.0 * b.rng.standard_normal()) for _ in range(m)])
+        peaks = flex * rr
+        troughs = np.concatenate([[0.0], (p["extension"] + 1.5 * b.rng.standard_normal(m - 1)) * rr[1:], [0.0]])
+        if side == "right":  # its first half stride starts from standing
+            troughs[1] = 0.0
+        cyc = Cycles(bounds[side], troughs, peaks, peak_phase=0.62)
+        b.thigh[side]["elevation"].cycles(cyc)
+        span = np.maximum(peaks - np.minimum(troughs[:-1], troughs[1:]), 1e-9)
+        # Abduction rises in swing, adduction in stance; external rotation in swing.
+        b.thigh[side]["abduction"].cycles(Cycles(bounds[side], troughs * 0.12, 0.06 * span - 2.0 * rr, 0.62))
+        b.thigh[side]["rotation"].cycles(Cycles(bounds[side], troughs * 0.2, 0.1 * span, 0.62))
+        for k in range(m):
+            t_strike = bounds[side][k] + 0.8 * (bounds[side][k + 1] - bounds[side][k])
+            b.impacts.append(Impact(t_strike, p["impact"] * rr[k]))
+            if k >= 1 and k < m - 1 and bounds[side][k + 1] <= end:
+                b.events["strides"].append(dict(side=side, start_s=float(bounds[side][k]),
+                                                end_s=float(bounds[side][k + 1]), speed=speed))
+        for tr in b.thigh[side].values():
+            tr.hold(end)
+    # Pelvis: forward travel and vertical oscillation at step frequency.
+    fwd, height = b.pelvis["forward"], b.pelvis["height"]
+    x0, t0 = fwd.value, b.t
+    fwd.move(x0 + p["speed"] * (end - t0), end)
+    step_bounds = np.sort(np.concatenate([bounds["left"], bounds["right"][1:-1]]))
+    k = len(step_bounds) - 1
+    lows = np.full(k + 1, STANDING_HIP_HEIGHT - p["bounce"])
+    lows[[0, -1]] = STANDING_HIP_HEIGHT
+    height.cycles(Cycles(step_bounds, lows, np.full(k, STANDING_HIP_HEIGHT), 0.5))
+    height.move(STANDING_HIP_HEIGHT, end)
+    b.pelvis["tilt"].move(8.0 if speed == "sprint" else 4.0, end)
+    b.t = end
+    b.advance(0.0)
+    b.move(1.0, pelvis_tilt=0.0, pelvis_height=STANDING_HIP_HEIGHT)
+    b.annotate(start, "sprint" if speed == "sprint" else "run")
+
+
+SCENARIOS = {
+    "standing": "quiet standing with sway",
+    "knee_raise_hold": "standing knee-raise hold, each side (default 30 s above 90 deg)",
+    "seated_drill": "seated hip-flexor drill: 2 sets of 8-10 reps per side, 2-3 s at the top",
+    "marching": "marching in place, about 110 steps/min",
+    "a_skips": "A-skips, 16 skips",
+    "stretch_hold": "half-kneeling hip-flexor stretch, 30 s per side",
+    "table_test": "lying table test, each thigh hanging 20 s",
+    "jog": "jogging, peak thigh flexion ~50 deg",
+    "run": "running, peak thigh flexion ~65 deg",
+    "sprint": "sprinting, peak thigh flexion ~100 deg",
+    "run_ladder": "jog, run, fast and sprint in one session",
+    "session": "a full drill session: every drill above, then runs",
+}
+
+
+def build(scenario: str, body: Body, duration: float | None = None) -> None:
+    """Program `scenario` into `body`: always 3 s of quiet standing first and last."""
+    body.still(3.0)
+    if scenario == "standing":
+        start = body.t
+        body.stand(duration or 30.0)
+        body.annotate(start, "standing")
+    elif scenario == "knee_raise_hold":
+        knee_raise_hold(body)
+    elif scenario == "seated_drill":
+        seated_drill(body)
+    elif scenario == "marching":
+        marching(body, duration or 20.0)
+    elif scenario == "a_skips":
+        a_skips(body)
+    elif scenario == "stretch_hold":
+        stretch_hold(body)
+    elif scenario == "table_test":
+        table_test(body)
+    elif scenario in RUN_SPEEDS:
+        run(body, scenario, duration or 20.0)
+    elif scenario == "run_ladder":
+        for speed in RUN_SPEEDS:
+            run(body, speed, duration or 12.0)
+            body.stand(3.0)
+    elif scenario == "session":
+        knee_raise_hold(body)
+        seated_drill(body, sets=1)
+        body.stand(3.0)
+        marching(body, 12.0)
+        body.stand(3.0)
+        a_skips(body)
+        body.stand(3.0)
+        run(body, "jog", 15.0)
+        body.stand(3.0)
+        run(body, "sprint", 8.0)
+    else:
+        raise KeyError(scenario)
+    body.still(3.0)

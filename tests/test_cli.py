@@ -1,0 +1,39 @@
+"""The command line: help, version, info, and one-line errors with exit code 2."""
+
+import subprocess
+import sys
+
+from imuhip import __version__
+from imuhip.cli import main
+
+from conftest import REPO
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "imuhip.cli", *args], capture_output=True, text=True)
+
+
+def test_help_and_version():
+    r = run("--help")
+    assert r.returncode == 0 and "simulate" in r.stdout and "info" in r.stdout
+    r = run("--version")
+    assert r.stdout.strip() == f"imuhip {__version__}"
+
+
+def test_info_on_shipped_recordings(capsys):
+    for name in ("demo_knee_raise.csv", "demo_session.csv", "skinematics_walking_thigh.csv"):
+        assert main(["info", str(REPO / "recordings" / name)]) == 0
+    out = capsys.readouterr().out
+    assert "standing_knee_raise (left)" in out
+    assert "thigh: 3511 samples, 120.00 Hz" in out
+
+
+def test_bad_file_is_one_line_without_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time_s,sensor,acc_x\n1,left_thigh,3\n")
+    r = run("info", str(bad))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "bad.csv:1: missing column(s)" in r.stderr
+    r = run("info", str(tmp_path / "nope.csv"))
+    assert r.returncode == 2 and "nope.csv: cannot read" in r.stderr
