@@ -52,6 +52,10 @@ class UnknownSensorError(InputError):
     """A sensor name outside the known locations while reading in strict mode."""
 
 
+class CalibrationError(ImuhipError):
+    """The data cannot give a sensor-to-segment calibration (no movement, too short, bad file)."""
+
+
 class SimulationError(ImuhipError):
     """An impossible simulator request (unknown scenario, bad option)."""
 

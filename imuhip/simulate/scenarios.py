@@ -214,25 +214,27 @@ def stretch_hold(b: Body, hold: float = 30.0) -> None:
 
 
 def table_test(b: Body, hold: float = 20.0) -> None:
-    """Lying (Thomas-style) table test: one knee to the chest, the other thigh hangs."""
-    b.move(3.0, left_elevation=-90.0, right_elevation=-90.0, pelvis_tilt=-90.0,
-           pelvis_height=TABLE_HIP_HEIGHT)
+    """Lying (Thomas-style) table test: sit on the table edge, lie back, pull one knee to the
+    chest while the other thigh rests; elevation - 90 is its angle above horizontal."""
+    b.move(2.5, left_elevation=88.0, right_elevation=88.0, pelvis_height=TABLE_HIP_HEIGHT)
+    b.advance(2.0)
+    b.move(3.0, left_elevation=90.0, right_elevation=90.0, pelvis_tilt=-90.0)
     b.advance(3.0)
     for hanging in SIDES:
         pulled = "right" if hanging == "left" else "left"
         start = b.t
-        rest = -90.0 + b.asym.table_hover_deg[hanging]
-        b.move(2.5, **{f"{pulled}_elevation": 30.0, f"{hanging}_elevation": rest})
+        rest = 90.0 + b.asym.table_hover_deg[hanging]
+        b.move(2.5, **{f"{pulled}_elevation": 205.0, f"{hanging}_elevation": rest})
         top = b.t
         b.advance(hold)
         b.sway(b.thigh[hanging]["elevation"], top, b.t, 0.5)
         b.events["positions"].append(dict(side=hanging, kind="table_test", start_s=top, end_s=b.t,
                                           programmed_angle_deg=rest))
-        b.move(2.5, **{f"{pulled}_elevation": -90.0, f"{hanging}_elevation": -90.0})
+        b.move(2.5, **{f"{pulled}_elevation": 90.0, f"{hanging}_elevation": 90.0})
         b.annotate(start, "table_test", hanging)
         b.advance(3.0)
-    b.move(3.0, left_elevation=0.0, right_elevation=0.0, pelvis_tilt=0.0,
-           pelvis_height=STANDING_HIP_HEIGHT)
+    b.move(3.0, pelvis_tilt=0.0)
+    b.move(2.5, left_elevation=0.0, right_elevation=0.0, pelvis_height=STANDING_HIP_HEIGHT)
 
 
 def run(b: Body, speed: str = "run", duration: float = 20.0) -> None:

@@ -1,0 +1,134 @@
+"""Segment angles from a Recording: batch (`segment_angles`, `angles_table`) and streaming.
+
+Both run the same causal kernel (`fusion.fuse`); the streaming form keeps its state
+between chunks, so it matches the batch result given the same calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from imuhip.angles import fusion
+from imuhip.angles.calibration import Calibration, calibrate, still_mask
+from imuhip.errors import CalibrationError, InputError
+from imuhip.io.units import G
+from imuhip.recording import Recording, SensorData
+
+SATURATION_RUN = 3  # consecutive samples at the same extreme value
+
+
+def side_of(name: str) -> float:
+    """+1 for left segments (and unsided ones), -1 for right: the abduction sign."""
+    return -1.0 if name.startswith("right") else 1.0
+
+
+def saturation_warnings(s: SensorData, name: str) -> list[str]:
+    """Flat tops at one extreme value (a clipped accelerometer or gyroscope), with their time."""
+    out = []
+    for label, data, unit in (("accelerometer", s.acc, "m/s^2"), ("gyroscope", s.gyr, "rad/s")):
+        peak = np.abs(data).max()
+        if peak == 0:
+            continue
+        at_peak = np.abs(data) >= peak * (1 - 1e-9)
+        flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
+        if flat.any():
+            i = int(np.flatnonzero(flat.any(axis=1))[0])
+            count = int(at_peak.any(axis=1).sum())
+            out.append(f"sensor {name}: {label} saturates at {peak:.1f} {unit} ({count} samples, first at "
+                       f"{s.time[i]:.2f} s): angles there rely on the other sensor and may be off")
+    return out
+
+
+@dataclass
+class SegmentAngles:
+    """Angles of one segment on its own clock: elevation and abduction in deg."""
+
+    time: np.ndarray
+    elevation: np.ndarray
+    abduction: np.ndarray
+    tilt_error: np.ndarray  # deg, accelerometer vs estimate at quasi-static samples (nan elsewhere)
+    calibration: Calibration
+    warnings: list[str] = field(default_factory=list)
+
+
+def _run(s: SensorData, cal: Calibration, side: float, state: np.ndarray | None = None):
+    return fusion.run(s.time, s.acc, s.gyr, cal.long_axis, cal.lateral_axis, cal.gyro_bias, side, state)
+
+
+def segment_angles(s: SensorData, name: str, calibration: Calibration | None = None) -> SegmentAngles:
+    """Calibrate (unless given) and run the fusion over one sensor."""
+    if len(s) < 2:
+        raise CalibrationError(f"sensor {name}: fewer than 2 samples")
+    still = still_mask(s)
+    if still.sum() >= 10:
+        rest = float(np.median(np.linalg.norm(s.acc[still], axis=1)))
+        if not 0.5 * G < rest < 2.0 * G:
+            raise InputError(f"sensor {name}: |acc| at rest is {rest:.2f} m/s^2, expected about 9.81 (wrong "
+                             f"units, or acceleration without gravity): no angle can be computed")
+    cal = calibration or calibrate(s, name, side_of(name))
+    warnings = list(cal.warnings) + saturation_warnings(s, name)
+    elev, abd, tilt, _ = _run(s, cal, side_of(name))
+    return SegmentAngles(s.time, elev, abd, tilt, cal, warnings)
+
+
+def _on_clock(t: np.ndarray, src_t: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values (on src_t) interpolated at t; NaN outside src_t's span."""
+    out = np.interp(t, src_t, values)
+    out[(t < src_t[0]) | (t > src_t[-1])] = np.nan
+    return out
+
+
+def angles_table(rec: Recording, calibrations: dict[str, Calibration] | None = None,
+                 ) -> tuple[pd.DataFrame, dict[str, SegmentAngles]]:
+    """Angles of every thigh (and the pelvis) on the first thigh sensor's clock.
+
+    Columns: time_s, <sensor>_elevation_deg, <sensor>_abduction_deg per thigh sensor; with a
+    pelvis sensor also pelvis_tilt_deg (positive = forward) and <side>_hip_flexion_deg
+    (thigh elevation minus pelvis tilt). Returns the table and the per-sensor results.
+    """
+    calibrations = calibrations or {}
+    thighs = [n for n in rec.sensors if "thigh" in n]
+    if not thighs:
+        raise InputError(f"no thigh sensor in this recording (sensors: {', '.join(rec.sensors) or 'none'}); "
+                         f"name them left_thigh / right_thigh")
+    results = {n: segment_angles(rec.sensors[n], n, calibrations.get(n)) for n in thighs}
+    if "pelvis" in rec.sensors:
+        results["pelvis"] = segment_angles(rec.sensors["pelvis"], "pelvis", calibrations.get("pelvis"))
+    t = rec.sensors[thighs[0]].time
+    cols = {"time_s": t}
+    for n in thighs:
+        r = results[n]
+        cols[f"{n}_elevation_deg"] = _on_clock(t, r.time, r.elevation)
+        cols[f"{n}_abduction_deg"] = _on_clock(t, r.time, r.abduction)
+    if "pelvis" in results:
+        tilt = _on_clock(t, results["pelvis"].time, results["pelvis"].elevation)
+        cols["pelvis_tilt_deg"] = tilt
+        for n in thighs:
+            side = n.split("_")[0] if "_" in n else n
+            cols[f"{side}_hip_flexion_deg"] = cols[f"{n}_elevation_deg"] - tilt
+    return pd.DataFrame(cols), results
+
+
+class StreamingAngles:
+    """Chunk-by-chunk form of the same estimator, constant memory, for live use.
+
+        live = StreamingAngles(calibration, "left_thigh")
+        elev, abd = live.update(time, acc, gyr)   # each chunk as it arrives
+    """
+
+    def __init__(self, calibration: Calibration, name: str):
+        self.calibration = calibration
+        self.name = name
+        self.side = side_of(name)
+        self._state: np.ndarray | None = None
+
+    def update(self, time, acc, gyr) -> tuple[np.ndarray, np.ndarray]:
+        """Angles (deg) for a chunk: time (N,) s, acc (N, 3) m/s^2, gyr (N, 3) rad/s."""
+        s = SensorData(time, acc, gyr)
+        if len(s) == 0:
+            return np.empty(0), np.empty(0)
+        elev, abd, _, self._state = _run(s, self.calibration, self.side, self._state)
+        return elev, abd

@@ -1,0 +1,166 @@
+"""The fusion kernel: gyro integration with gravity correction, bias tracking and heading.
+
+One causal pass over the samples, compiled with numba. Its whole state is a small float
+array, so a stream processed chunk by chunk gives exactly the batch result.
+
+World frame: Y up, heading arbitrary. Per sample the kernel
+1. integrates the bias-corrected angular rate (exact rotation over the interval);
+2. pulls the predicted gravity direction towards the measured one, with a gain that falls
+   as |acc| leaves g and as the segment turns fast (motion and impacts do not bend it);
+3. while the segment is still (slow |gyro| and |acc| close to g for `STILL_S`), tracks
+   the gyro bias;
+4. while still and upright, re-anchors the body heading to the segment's lateral axis;
+5. outputs elevation (deg, sagittal angle of the distal long axis from straight down,
+   positive forward) and abduction (deg, positive away from the midline).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+G = 9.80665
+# Index of each state entry.
+Q0, BIAS0, HEAD_C, HEAD_S, STILL_T, PREV_T, GMAG = 0, 4, 7, 8, 9, 10, 11
+STATE_SIZE = 12
+
+GAIN = 1.0  # rad/s per rad of tilt error, at rest
+ACC_SIGMA = 0.06 * G  # |acc| - g at which the gain falls to 1/e
+GYR_SCALE = 1.5  # rad/s at which the gain halves
+STILL_GYR = 0.06  # rad/s
+STILL_ACC = 0.25  # m/s^2
+STILL_S = 0.4  # s of stillness before bias and heading updates
+BIAS_TAU = 3.0  # s
+HEADING_TAU = 0.5  # s
+UPRIGHT_COS = np.cos(np.radians(25.0))
+ELEVATION_MIN = -120.0  # deg: output range [-120, 240), continuous through knee-to-chest when lying
+
+
+@njit(cache=True)
+def _rotate(q, v):
+    """Rotate vector v by unit quaternion q = (w, x, y, z)."""
+    w, x, y, z = q[0], q[1], q[2], q[3]
+    tx = 2.0 * (y * v[2] - z * v[1])
+    ty = 2.0 * (z * v[0] - x * v[2])
+    tz = 2.0 * (x * v[1] - y * v[0])
+    return (v[0] + w * tx + (y * tz - z * ty),
+            v[1] + w * ty + (z * tx - x * tz),
+            v[2] + w * tz + (x * ty - y * tx))
+
+
+@njit(cache=True)
+def initial_state(acc0, bias, lateral):
+    """State for a segment at rest reading `acc0`, with gyro `bias` and `lateral` axis (sensor)."""
+    s = np.zeros(STATE_SIZE)
+    n = np.sqrt(acc0[0] ** 2 + acc0[1] ** 2 + acc0[2] ** 2)
+    ax, ay, az = acc0[0] / n, acc0[1] / n, acc0[2] / n
+    # Quaternion turning sensor vector a onto world up (0, 1, 0).
+    w = 1.0 + ay
+    if w < 1e-9:
+        s[Q0 + 3] = 1.0  # upside down: half turn about z
+    else:
+        qx, qy, qz = -az, 0.0, ax  # a x up
+        nq = np.sqrt(w * w + qx * qx + qy * qy + qz * qz)
+        s[Q0], s[Q0 + 1], s[Q0 + 2], s[Q0 + 3] = w / nq, qx / nq, qy / nq, qz / nq
+    s[BIAS0:BIAS0 + 3] = bias
+    lw = _rotate(s[Q0:Q0 + 4], lateral)
+    h = np.sqrt(lw[0] ** 2 + lw[2] ** 2)
+    s[HEAD_C], s[HEAD_S] = (lw[0] / h, lw[2] / h) if h > 1e-6 else (0.0, 1.0)
+    s[PREV_T] = np.nan
+    s[GMAG] = n
+    return s
+
+
+@njit(cache=True)
+def fuse(time, acc, gyr, long_axis, lateral, side, state, elevation, abduction, tilt_out):
+    """Run the filter over samples, updating `state` in place and filling the outputs.
+
+    long_axis, lateral: unit vectors of the segment's proximal (Y) and lateral-right (Z) axes
+    in the sensor frame. side: +1 left, -1 right (abduction sign). tilt_out receives the
+    tilt error (deg) between prediction and accelerometer at quasi-static samples (else nan).
+    """
+    q = state[Q0:Q0 + 4].copy()
+    b = state[BIAS0:BIAS0 + 3].copy()
+    hc, hs = state[HEAD_C], state[HEAD_S]
+    still_t, prev_t, g = state[STILL_T], state[PREV_T], state[GMAG]
+    down = np.array([-long_axis[0], -long_axis[1], -long_axis[2]])
+    for i in range(time.shape[0]):
+        dt = 0.0 if np.isnan(prev_t) else time[i] - prev_t
+        if dt > 0.5:
+            dt = 0.5  # a gap: do not integrate across it blindly
+        prev_t = time[i]
+        wx, wy, wz = gyr[i, 0] - b[0], gyr[i, 1] - b[1], gyr[i, 2] - b[2]
+        ax, ay, az = acc[i, 0], acc[i, 1], acc[i, 2]
+        an = np.sqrt(ax * ax + ay * ay + az * az)
+        wn = np.sqrt(wx * wx + wy * wy + wz * wz)
+        # Predicted up in the sensor frame: conjugate rotation of (0, 1, 0).
+        qc = np.array([q[0], -q[1], -q[2], -q[3]])
+        ux, uy, uz = _rotate(qc, np.array([0.0, 1.0, 0.0]))
+        tilt_out[i] = np.nan
+        if an > 1e-6:
+            dev = (an - g) / ACC_SIGMA
+            k = GAIN * np.exp(-dev * dev) / (1.0 + (wn / GYR_SCALE) ** 2)
+            mx, my, mz = ax / an, ay / an, az / an
+            ex, ey, ez = my * uz - mz * uy, mz * ux - mx * uz, mx * uy - my * ux
+            if k > 0.5 * GAIN:
+                tilt_out[i] = np.degrees(np.arcsin(min(1.0, np.sqrt(ex * ex + ey * ey + ez * ez))))
+            wx += k * ex
+            wy += k * ey
+            wz += k * ez
+        # Stillness: bias tracking.
+        if wn < STILL_GYR and abs(an - g) < STILL_ACC:
+            still_t += dt
+        else:
+            still_t = 0.0
+        if still_t > STILL_S and dt > 0:
+            beta = dt / BIAS_TAU
+            b[0] += beta * (gyr[i, 0] - b[0])
+            b[1] += beta * (gyr[i, 1] - b[1])
+            b[2] += beta * (gyr[i, 2] - b[2])
+        # Integrate: q <- q * exp(omega dt / 2).
+        ang = np.sqrt(wx * wx + wy * wy + wz * wz) * dt
+        if ang > 0:
+            half = 0.5 * ang
+            sh = np.sin(half) / (ang / dt)
+            dw, dx, dy, dz = np.cos(half), wx * sh, wy * sh, wz * sh
+            w0, x0, y0, z0 = q[0], q[1], q[2], q[3]
+            q[0] = w0 * dw - x0 * dx - y0 * dy - z0 * dz
+            q[1] = w0 * dx + x0 * dw + y0 * dz - z0 * dy
+            q[2] = w0 * dy - x0 * dz + y0 * dw + z0 * dx
+            q[3] = w0 * dz + x0 * dy - y0 * dx + z0 * dw
+            nq = np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
+            q /= nq
+        kx, ky, kz = _rotate(q, down)
+        # Heading: while still and upright, follow the lateral axis.
+        if still_t > STILL_S and -ky > UPRIGHT_COS:
+            lx, ly, lz = _rotate(q, lateral)
+            h = np.sqrt(lx * lx + lz * lz)
+            if h > 1e-6:
+                a = min(1.0, dt / HEADING_TAU)
+                hc += a * (lx / h - hc)
+                hs += a * (lz / h - hs)
+                hn = np.sqrt(hc * hc + hs * hs)
+                hc /= hn
+                hs /= hn
+        # Body frame: right = (hc, 0, hs), forward = up x right = (hs, 0, -hc).
+        fwd = kx * hs - kz * hc
+        right = kx * hc + kz * hs
+        e = np.degrees(np.arctan2(fwd, -ky))
+        elevation[i] = e + 360.0 if e < ELEVATION_MIN else e
+        abduction[i] = np.degrees(np.arcsin(max(-1.0, min(1.0, -side * right))))
+    state[Q0:Q0 + 4] = q
+    state[BIAS0:BIAS0 + 3] = b
+    state[HEAD_C], state[HEAD_S] = hc, hs
+    state[STILL_T], state[PREV_T] = still_t, prev_t
+
+
+def run(time, acc, gyr, long_axis, lateral, bias, side, state=None):
+    """Python entry: (elevation, abduction, tilt_error, state) for one chunk; state=None starts."""
+    y = np.asarray(long_axis, dtype=np.float64)
+    z = np.asarray(lateral, dtype=np.float64)
+    if state is None:
+        state = initial_state(np.asarray(acc[0], dtype=np.float64), np.asarray(bias, np.float64), z)
+    n = len(time)
+    elev, abd, tilt = np.empty(n), np.empty(n), np.empty(n)
+    fuse(time, acc, gyr, y, z, side, state, elev, abd, tilt)
+    return elev, abd, tilt, state
