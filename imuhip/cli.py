@@ -10,6 +10,8 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from imuhip import __version__
 from imuhip.errors import ImuhipError, ImuhipWarning
 
@@ -25,6 +27,35 @@ def cmd_info(args) -> int:
 
     rec = _load(args.file)
     print(describe(rec, args.file))
+    return 0
+
+
+def cmd_angles(args) -> int:
+    import json
+
+    from imuhip.angles import Calibration, angles_table
+
+    rec = _load(args.file)
+    calibrations = {}
+    if args.calibration:
+        try:
+            doc = json.loads(Path(args.calibration).read_text())
+        except (OSError, ValueError) as exc:
+            raise ImuhipError(f"{args.calibration}: cannot read calibration: {exc}") from None
+        calibrations = {name: Calibration.from_json(json.dumps(c)) for name, c in doc.items()}
+    table, results = angles_table(rec, calibrations)
+    table.to_csv(args.out, index=False, float_format="%.4f")
+    for name, r in results.items():
+        c = r.calibration
+        print(f"{name}: still moment {c.still_start_s:.1f}-{c.still_end_s:.1f} s (spread {c.still_sd_deg:.2f} deg), "
+              f"flexion-axis planarity {c.planarity:.2f}; elevation {np.nanmin(r.elevation):.1f} .. "
+              f"{np.nanmax(r.elevation):.1f} deg")
+        for w in r.warnings:
+            print(f"imuhip: warning: {w}", file=sys.stderr)
+    if args.save_calibration:
+        doc = {name: json.loads(r.calibration.to_json()) for name, r in results.items()}
+        Path(args.save_calibration).write_text(json.dumps(doc, indent=1))
+    print(f"wrote {args.out} ({len(table)} rows, columns: {', '.join(table.columns)})")
     return 0
 
 
@@ -66,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="sensors, rates, duration, gaps and annotations of a recording")
     info.add_argument("file")
     info.set_defaults(func=cmd_info)
+
+    ang = sub.add_parser("angles", help="thigh elevation and ab/adduction (and hip flexion) per sample")
+    ang.add_argument("file")
+    ang.add_argument("--out", required=True, help="CSV to write: time_s, <sensor>_elevation_deg, ...")
+    ang.add_argument("--calibration", help="JSON of an earlier session's calibration (same mounting)")
+    ang.add_argument("--save-calibration", metavar="JSON", help="write the calibration used, for reuse")
+    ang.set_defaults(func=cmd_angles)
 
     sim = sub.add_parser("simulate", help="write a simulated session with its ground truth",
                          description="Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()))

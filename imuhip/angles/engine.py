@@ -6,13 +6,13 @@ between chunks, so it matches the batch result given the same calibration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from imuhip.angles import fusion
-from imuhip.angles.calibration import Calibration, calibrate, still_mask
+from imuhip.angles.calibration import Calibration, calibrate, still_mask, still_periods
 from imuhip.errors import CalibrationError, InputError
 from imuhip.io.units import G
 from imuhip.recording import Recording, SensorData
@@ -55,29 +55,38 @@ class SegmentAngles:
 
 
 def _run(s: SensorData, cal: Calibration, side: float, state: np.ndarray | None = None):
-    return fusion.run(s.time, s.acc, s.gyr, cal.long_axis, cal.lateral_axis, cal.gyro_bias, side, state)
+    return fusion.run(s.time, s.acc, s.gyr, cal.long_axis, cal.lateral_axis, cal.gyro_bias, side,
+                      cal.lever_arm, state)
 
 
-def segment_angles(s: SensorData, name: str, calibration: Calibration | None = None) -> SegmentAngles:
-    """Calibrate (unless given) and run the fusion over one sensor."""
+def segment_angles(s: SensorData, name: str, calibration: Calibration | None = None,
+                   standing: list[tuple[float, float]] | None = None) -> SegmentAngles:
+    """Calibrate (unless given; `standing` windows help find the reference) and run the fusion."""
     if len(s) < 2:
         raise CalibrationError(f"sensor {name}: fewer than 2 samples")
     still = still_mask(s)
-    if still.sum() >= 10:
-        rest = float(np.median(np.linalg.norm(s.acc[still], axis=1)))
-        if not 0.5 * G < rest < 2.0 * G:
-            raise InputError(f"sensor {name}: |acc| at rest is {rest:.2f} m/s^2, expected about 9.81 (wrong "
-                             f"units, or acceleration without gravity): no angle can be computed")
-    cal = calibration or calibrate(s, name, side_of(name))
+    at_rest = still.sum() >= 10
+    rest = float(np.median(np.linalg.norm((s.acc[still] if at_rest else s.acc)[::10], axis=1)))
+    if rest < 0.5 * G or (at_rest and rest > 2.0 * G):
+        raise InputError(f"sensor {name}: |acc| at rest is {rest:.2f} m/s^2, expected about 9.81 (wrong "
+                         f"units, or acceleration without gravity): no angle can be computed")
+    if calibration is None:
+        cal, (elev, abd, tilt) = calibrate(s, name, side_of(name), standing, still)
+    else:
+        # Axes carry over between sessions of one mounting; the gyro bias changes at every power-up.
+        periods = still_periods(s, still)
+        cal = calibration if not periods else replace(
+            calibration, gyro_bias=s.gyr[periods[0][0]:periods[0][1]].mean(axis=0).tolist())
+        elev, abd, tilt, _ = _run(s, cal, side_of(name))
     warnings = list(cal.warnings) + saturation_warnings(s, name)
-    elev, abd, tilt, _ = _run(s, cal, side_of(name))
     return SegmentAngles(s.time, elev, abd, tilt, cal, warnings)
 
 
 def _on_clock(t: np.ndarray, src_t: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """values (on src_t) interpolated at t; NaN outside src_t's span."""
+    """values (on src_t) interpolated at t; NaN further than one sample interval outside src_t."""
     out = np.interp(t, src_t, values)
-    out[(t < src_t[0]) | (t > src_t[-1])] = np.nan
+    step = float(np.median(np.diff(src_t))) if len(src_t) > 1 else 0.0
+    out[(t < src_t[0] - step) | (t > src_t[-1] + step)] = np.nan
     return out
 
 
@@ -94,9 +103,9 @@ def angles_table(rec: Recording, calibrations: dict[str, Calibration] | None = N
     if not thighs:
         raise InputError(f"no thigh sensor in this recording (sensors: {', '.join(rec.sensors) or 'none'}); "
                          f"name them left_thigh / right_thigh")
-    results = {n: segment_angles(rec.sensors[n], n, calibrations.get(n)) for n in thighs}
-    if "pelvis" in rec.sensors:
-        results["pelvis"] = segment_angles(rec.sensors["pelvis"], "pelvis", calibrations.get("pelvis"))
+    standing = [(a.start_s, a.end_s) for a in rec.annotations if a.drill == "standing"]
+    names = thighs + (["pelvis"] if "pelvis" in rec.sensors else [])
+    results = {n: segment_angles(rec.sensors[n], n, calibrations.get(n), standing) for n in names}
     t = rec.sensors[thighs[0]].time
     cols = {"time_s": t}
     for n in thighs:

@@ -21,8 +21,8 @@ from numba import njit
 
 G = 9.80665
 # Index of each state entry.
-Q0, BIAS0, HEAD_C, HEAD_S, STILL_T, PREV_T, GMAG = 0, 4, 7, 8, 9, 10, 11
-STATE_SIZE = 12
+Q0, BIAS0, HEAD_C, HEAD_S, STILL_T, PREV_T, GMAG, PREV_W = 0, 4, 7, 8, 9, 10, 11, 12
+STATE_SIZE = 15
 
 GAIN = 1.0  # rad/s per rad of tilt error, at rest
 ACC_SIGMA = 0.06 * G  # |acc| - g at which the gain falls to 1/e
@@ -31,6 +31,8 @@ STILL_GYR = 0.06  # rad/s
 STILL_ACC = 0.25  # m/s^2
 STILL_S = 0.4  # s of stillness before bias and heading updates
 BIAS_TAU = 3.0  # s
+MAX_DT = 0.05  # s, longest step integrated (gaps are not bridged by the gyro)
+LEVER_MIN_GYR = 0.3  # rad/s: below this, lever-arm terms are noise, not motion
 HEADING_TAU = 0.5  # s
 UPRIGHT_COS = np.cos(np.radians(25.0))
 ELEVATION_MIN = -120.0  # deg: output range [-120, 240), continuous through knee-to-chest when lying
@@ -71,31 +73,46 @@ def initial_state(acc0, bias, lateral):
     return s
 
 
-@njit(cache=True)
-def fuse(time, acc, gyr, long_axis, lateral, side, state, elevation, abduction, tilt_out):
+@njit(cache=True, fastmath=True)
+def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abduction, tilt_out):
     """Run the filter over samples, updating `state` in place and filling the outputs.
 
     long_axis, lateral: unit vectors of the segment's proximal (Y) and lateral-right (Z) axes
-    in the sensor frame. side: +1 left, -1 right (abduction sign). tilt_out receives the
-    tilt error (deg) between prediction and accelerometer at quasi-static samples (else nan).
+    in the sensor frame; lever: the sensor's position from the joint centre (m, sensor frame),
+    whose centripetal and tangential acceleration is removed before the gravity correction.
+    side: +1 left, -1 right (abduction sign). tilt_out receives the tilt error (deg) between
+    prediction and accelerometer at quasi-static samples (else nan).
     """
     q = state[Q0:Q0 + 4].copy()
     b = state[BIAS0:BIAS0 + 3].copy()
     hc, hs = state[HEAD_C], state[HEAD_S]
     still_t, prev_t, g = state[STILL_T], state[PREV_T], state[GMAG]
+    pw = state[PREV_W:PREV_W + 3].copy()
+    rx, ry, rz = lever[0], lever[1], lever[2]
     down = np.array([-long_axis[0], -long_axis[1], -long_axis[2]])
     for i in range(time.shape[0]):
         dt = 0.0 if np.isnan(prev_t) else time[i] - prev_t
-        if dt > 0.5:
-            dt = 0.5  # a gap: do not integrate across it blindly
+        if dt > MAX_DT:
+            dt = MAX_DT  # a gap: do not integrate across it blindly
         prev_t = time[i]
         wx, wy, wz = gyr[i, 0] - b[0], gyr[i, 1] - b[1], gyr[i, 2] - b[2]
         ax, ay, az = acc[i, 0], acc[i, 1], acc[i, 2]
-        an = np.sqrt(ax * ax + ay * ay + az * az)
+        an_raw = np.sqrt(ax * ax + ay * ay + az * az)
         wn = np.sqrt(wx * wx + wy * wy + wz * wz)
-        # Predicted up in the sensor frame: conjugate rotation of (0, 1, 0).
-        qc = np.array([q[0], -q[1], -q[2], -q[3]])
-        ux, uy, uz = _rotate(qc, np.array([0.0, 1.0, 0.0]))
+        if dt > 0 and wn > LEVER_MIN_GYR:
+            # Lever arm: a = gravity part + w x (w x r) + alpha x r (alpha by backward difference).
+            alx, aly, alz = (wx - pw[0]) / dt, (wy - pw[1]) / dt, (wz - pw[2]) / dt
+            cx, cy, cz = wy * rz - wz * ry, wz * rx - wx * rz, wx * ry - wy * rx
+            ax -= (wy * cz - wz * cy) + (aly * rz - alz * ry)
+            ay -= (wz * cx - wx * cz) + (alz * rx - alx * rz)
+            az -= (wx * cy - wy * cx) + (alx * ry - aly * rx)
+        pw[0], pw[1], pw[2] = wx, wy, wz
+        an = np.sqrt(ax * ax + ay * ay + az * az)
+        # Predicted up in the sensor frame: the inverse rotation of (0, 1, 0)
+        # (second row of the rotation matrix of q)
+        ux = 2.0 * (q[1] * q[2] + q[0] * q[3])
+        uy = 1.0 - 2.0 * (q[1] * q[1] + q[3] * q[3])
+        uz = 2.0 * (q[2] * q[3] - q[0] * q[1])
         tilt_out[i] = np.nan
         if an > 1e-6:
             dev = (an - g) / ACC_SIGMA
@@ -108,7 +125,7 @@ def fuse(time, acc, gyr, long_axis, lateral, side, state, elevation, abduction, 
             wy += k * ey
             wz += k * ez
         # Stillness: bias tracking.
-        if wn < STILL_GYR and abs(an - g) < STILL_ACC:
+        if wn < STILL_GYR and abs(an_raw - g) < STILL_ACC:
             still_t += dt
         else:
             still_t = 0.0
@@ -118,11 +135,11 @@ def fuse(time, acc, gyr, long_axis, lateral, side, state, elevation, abduction, 
             b[1] += beta * (gyr[i, 1] - b[1])
             b[2] += beta * (gyr[i, 2] - b[2])
         # Integrate: q <- q * exp(omega dt / 2).
-        ang = np.sqrt(wx * wx + wy * wy + wz * wz) * dt
-        if ang > 0:
-            half = 0.5 * ang
-            sh = np.sin(half) / (ang / dt)
-            dw, dx, dy, dz = np.cos(half), wx * sh, wy * sh, wz * sh
+        h2 = 0.25 * (wx * wx + wy * wy + wz * wz) * dt * dt  # (half rotation angle)^2
+        if h2 > 0:
+            # exp(omega dt / 2) by series: exact to ~1e-10 rad for half angles below 0.1 rad.
+            sh = 0.5 * dt * (1.0 - h2 / 6.0 + h2 * h2 / 120.0)
+            dw, dx, dy, dz = 1.0 - 0.5 * h2 + h2 * h2 / 24.0, wx * sh, wy * sh, wz * sh
             w0, x0, y0, z0 = q[0], q[1], q[2], q[3]
             q[0] = w0 * dw - x0 * dx - y0 * dy - z0 * dz
             q[1] = w0 * dx + x0 * dw + y0 * dz - z0 * dy
@@ -152,15 +169,24 @@ def fuse(time, acc, gyr, long_axis, lateral, side, state, elevation, abduction, 
     state[BIAS0:BIAS0 + 3] = b
     state[HEAD_C], state[HEAD_S] = hc, hs
     state[STILL_T], state[PREV_T] = still_t, prev_t
+    state[PREV_W:PREV_W + 3] = pw
 
 
-def run(time, acc, gyr, long_axis, lateral, bias, side, state=None):
-    """Python entry: (elevation, abduction, tilt_error, state) for one chunk; state=None starts."""
+def run(time, acc, gyr, long_axis, lateral, bias, side, lever=(0.0, 0.0, 0.0), state=None):
+    """Python entry: (elevation, abduction, tilt_error, state) for one chunk; state=None starts
+    afresh from the first sample."""
     y = np.asarray(long_axis, dtype=np.float64)
     z = np.asarray(lateral, dtype=np.float64)
     if state is None:
         state = initial_state(np.asarray(acc[0], dtype=np.float64), np.asarray(bias, np.float64), z)
     n = len(time)
     elev, abd, tilt = np.empty(n), np.empty(n), np.empty(n)
-    fuse(time, acc, gyr, y, z, side, state, elev, abd, tilt)
+    fuse(time, acc, gyr, y, z, np.asarray(lever, dtype=np.float64), side, state, elev, abd, tilt)
     return elev, abd, tilt, state
+
+
+def negate_elevation(elevation: np.ndarray) -> np.ndarray:
+    """The elevation with the lateral axis reversed: -raw angle, mapped back into the output range."""
+    raw = np.where(elevation >= 180.0, elevation - 360.0, elevation)
+    out = -raw
+    return np.where(out < ELEVATION_MIN, out + 360.0, out)

@@ -61,11 +61,16 @@ class Sway:
     fade: float = 0.5
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        inside = (t >= self.start) & (t < self.end)
+        out = np.zeros(t.shape)
+        inside = np.flatnonzero((t >= self.start) & (t < self.end))
+        if inside.size == 0:
+            return out
+        ti = t[inside]
         fade = min(self.fade, (self.end - self.start) / 2.0)
-        window = min_jerk((t - self.start) / fade) * min_jerk((self.end - t) / fade)
-        waves = np.sin(2 * np.pi * self.freqs[:, None] * t[None, :] + self.phases[:, None]).sum(axis=0)
-        return np.where(inside, self.amplitude * window * waves / np.sqrt(len(self.freqs) / 2.0), 0.0)
+        window = min_jerk((ti - self.start) / fade) * min_jerk((self.end - ti) / fade)
+        waves = np.sin(2 * np.pi * self.freqs[:, None] * ti[None, :] + self.phases[:, None]).sum(axis=0)
+        out[inside] = self.amplitude * window * waves / np.sqrt(len(self.freqs) / 2.0)
+        return out
 
 
 @dataclass
@@ -108,16 +113,21 @@ class Track:
     def __call__(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=np.float64)
         out = np.where(t < 0.0, self._initial, self.value).astype(np.float64)
+        order = None if np.all(np.diff(t) >= 0) else np.argsort(t)
+        ts = t if order is None else t[order]
+        vals = out if order is None else out[order]
         for start, end, seg in self._segments:
-            inside = (t >= start) & (t < end)
-            if not inside.any():
+            lo, hi = np.searchsorted(ts, [start, end])
+            if hi <= lo:
                 continue
-            ti = t[inside]
+            ti = ts[lo:hi]
             if callable(seg):
-                out[inside] = seg(ti)
+                vals[lo:hi] = seg(ti)
             else:
                 v0, v1 = seg
-                out[inside] = v0 + (v1 - v0) * min_jerk((ti - start) / (end - start))
+                vals[lo:hi] = v0 + (v1 - v0) * min_jerk((ti - start) / (end - start))
+        if order is not None:
+            out[order] = vals
         for s in self._sway:
             out += s(t)
         return out
