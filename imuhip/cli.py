@@ -59,6 +59,22 @@ def cmd_angles(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    import json
+
+    from imuhip.analysis import Options, analyze
+    from imuhip.analysis.text import summary
+
+    rec = _load(args.file)
+    opts = Options(threshold_deg=args.threshold, max_dip_s=args.max_dip)
+    result = analyze(rec, drill=args.drill, side=args.side, options=opts, source=args.file)
+    print(summary(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=1))
+        print(f"wrote {args.json}")
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from imuhip.simulate import SimOptions, simulate, write_simulation
 
@@ -104,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     ang.add_argument("--calibration", help="JSON of an earlier session's calibration (same mounting)")
     ang.add_argument("--save-calibration", metavar="JSON", help="write the calibration used, for reuse")
     ang.set_defaults(func=cmd_angles)
+
+    from imuhip.analysis import DRILLS
+
+    an = sub.add_parser("analyze", help="holds, reps, strides, cadence and left/right symmetry")
+    an.add_argument("file")
+    an.add_argument("--drill", choices=DRILLS, help="treat the whole file as this drill (else annotations, "
+                    "else found from the data)")
+    an.add_argument("--side", choices=["left", "right", "both"], default="both")
+    an.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
+    an.add_argument("--max-dip", type=float, default=0.3, help="longest dip below the threshold bridged "
+                    "within a hold, s (default 0.3)")
+    an.add_argument("--json", metavar="OUT", help="write the analysis JSON (docs/analysis-json.md)")
+    an.set_defaults(func=cmd_analyze)
 
     sim = sub.add_parser("simulate", help="write a simulated session with its ground truth",
                          description="Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()))

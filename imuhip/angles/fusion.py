@@ -26,7 +26,7 @@ STATE_SIZE = 15
 
 GAIN = 1.0  # rad/s per rad of tilt error, at rest
 ACC_SIGMA = 0.06 * G  # |acc| - g at which the gain falls to 1/e
-GYR_SCALE = 1.5  # rad/s at which the gain halves
+GYR_SCALE = 0.7  # rad/s at which the gain halves
 STILL_GYR = 0.06  # rad/s
 STILL_ACC = 0.25  # m/s^2
 STILL_S = 0.4  # s of stillness before bias and heading updates
