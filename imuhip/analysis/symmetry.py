@@ -6,7 +6,7 @@
   Posture 27:622-627): bounded, and independent of which side is the reference.
 Flagged when |SA| reaches `threshold_sa_pct` AND the 95 % bootstrap interval of SA (from the
 stride/rep-level variation of each side) excludes 0: larger than the athlete's own variability.
-The default 2.0 % SA (about 6 % SI) is imuhip's choice for peak-angle metrics: no single
+The default 1.5 % SA (about 5 % SI) is imuhip's choice for peak-angle metrics: no single
 clinical cut-off exists (10 % SI is common for ground reaction forces); set your own.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_THRESHOLD_SA_PCT = 2.0
+DEFAULT_THRESHOLD_SA_PCT = 1.5
 BOOTSTRAP = 2000
 
 
