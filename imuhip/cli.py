@@ -16,10 +16,45 @@ from imuhip import __version__
 from imuhip.errors import ImuhipError, ImuhipWarning
 
 
-def _load(path: str, args=None):
+def _load(path: str):
     from imuhip.io import read_any
 
     return read_any(path)
+
+
+def cmd_import(args) -> int:
+    from imuhip.io import read_any, write_csv
+    from imuhip.io.generic import read_generic
+    from imuhip.recording import KNOWN_LOCATIONS, Recording
+
+    names = args.sensor or []
+    if len(names) > len(args.files):
+        raise ImuhipError(f"{len(names)} --sensor names for {len(args.files)} input(s)")
+    default = ["left_thigh", "right_thigh", "pelvis"] if len(args.files) > 1 else ["thigh"]
+    sensors, meta, annotations, notes = {}, {}, [], []
+    for i, path in enumerate(args.files):
+        name = names[i] if i < len(names) else default[i] if i < len(default) else f"sensor{i + 1}"
+        if args.columns:
+            rec = read_generic(path, args.columns, name, args.acc_unit, args.gyr_unit, args.time_unit)
+        else:
+            rec = read_any(path, name)
+        if len(rec.sensors) == 1 and name not in rec.sensors:
+            rec = Recording({name: next(iter(rec.sensors.values()))}, rec.meta, rec.annotations)
+        clash = set(rec.sensors) & set(sensors)
+        if clash:
+            raise ImuhipError(f"{path}: sensor name(s) {', '.join(clash)} already used; give --sensor per file")
+        sensors.update(rec.sensors)
+        meta.update({k: v for k, v in rec.meta.items() if k not in meta})
+        annotations += rec.annotations
+        notes += rec.warnings
+    out = Recording(sensors, meta, annotations, notes)
+    write_csv(out, args.out)
+    odd = [n for n in sensors if n not in KNOWN_LOCATIONS]
+    print(f"wrote {args.out}: " + ", ".join(f"{n} ({len(s)} samples, {s.rate_hz:.1f} Hz)" for n, s in sensors.items()))
+    if odd:
+        print(f"note: sensor(s) {', '.join(odd)} are not left_thigh/right_thigh/pelvis: name them with --sensor "
+              f"for left/right analysis")
+    return 0
 
 
 def cmd_info(args) -> int:
@@ -113,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="sensors, rates, duration, gaps and annotations of a recording")
     info.add_argument("file")
     info.set_defaults(func=cmd_info)
+
+    imp = sub.add_parser("import", help="convert app exports (Sensor Logger, Polar, MetaBase, phyphox, "
+                         "Movella DOT, Xsens MT, HuGaDB, any CSV) to imuhip CSV")
+    imp.add_argument("files", nargs="+", help="files or export folders, one per sensor")
+    imp.add_argument("--out", required=True)
+    imp.add_argument("--sensor", action="append", help="location of each input in order: left_thigh, "
+                     "right_thigh, pelvis (default: thigh for one input; left, right, pelvis for several)")
+    imp.add_argument("--columns", help="for any other CSV: time=COL,acc=X:Y:Z|PREFIX,gyr=X:Y:Z|PREFIX")
+    imp.add_argument("--acc-unit", default="m/s^2", help="with --columns: m/s^2, g or mg")
+    imp.add_argument("--gyr-unit", default="rad/s", help="with --columns: rad/s or deg/s")
+    imp.add_argument("--time-unit", default="s", help="with --columns: s, ms, us or ns")
+    imp.set_defaults(func=cmd_import)
 
     ang = sub.add_parser("angles", help="thigh elevation and ab/adduction (and hip flexion) per sample")
     ang.add_argument("file")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from imuhip.errors import ColumnError, EmptyFileError, InputError
+from imuhip.io.streams import from_orientation
 from imuhip.io.units import check_units
 from imuhip.recording import Recording, SensorData
 
@@ -38,7 +39,8 @@ def unwrap(counter: np.ndarray, modulus: int) -> np.ndarray:
 
 
 def read_xsens_mt(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
-    """Read an MT Manager export with acceleration and gyroscope into a one-sensor Recording."""
+    """Read an MT Manager export into a one-sensor Recording: acceleration plus the gyroscope, or
+    plus the orientation matrix `Mat[i][j]` (angular rate then comes from the orientations)."""
     path_s = str(path)
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines()
@@ -50,14 +52,17 @@ def read_xsens_mt(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
         raise EmptyFileError("no header after the // preamble", path_s, header_idx)
     df = pd.read_csv(io.StringIO("\n".join(lines[header_idx:])), sep="\t", dtype=float)
     df.columns = [c.strip() for c in df.columns]
-    missing = [c for c in ACC + GYR if c not in df.columns]
+    mat = [f"Mat[{i}][{j}]" for i in (1, 2, 3) for j in (1, 2, 3)]
+    has_gyr = all(c in df.columns for c in GYR)
+    has_mat = all(c in df.columns for c in mat)
+    missing = [c for c in ACC + (() if has_mat else GYR) if c not in df.columns]
     if missing:
         raise ColumnError(f"no {', '.join(missing)} column(s): an angle needs acceleration and "
                           f"angular rate; found {', '.join(c for c in df.columns if not c.startswith('Unnamed'))}",
                           path_s, header_idx + 1)
     if len(df) == 0:
         raise EmptyFileError("no data rows after the header", path_s, header_idx + 1)
-    if "SampleTimeFine" in df.columns and df["SampleTimeFine"].notna().all():
+    if "SampleTimeFine" in df.columns and df["SampleTimeFine"].notna().all() and len(df):
         time = unwrap(df["SampleTimeFine"].to_numpy(np.int64), 2**32) * 1e-4
     else:
         counter_col = next((c for c in ("Counter", "PacketCounter") if c in df.columns), None)
@@ -65,9 +70,15 @@ def read_xsens_mt(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
             raise InputError("no SampleTimeFine, and no packet counter with a stated sample rate", path_s)
         time = unwrap(df[counter_col].to_numpy(np.int64), 2**16) / rate
     time = time - time[0]
-    acc, gyr = df[list(ACC)].to_numpy(), df[list(GYR)].to_numpy()
-    check_units(acc, gyr, f"{path_s}: sensor {sensor}")
+    acc = df[list(ACC)].to_numpy()
     meta = {"device": "Xsens MT", "protocol": "xsens-mt-manager-text", "acc_unit": "m/s^2", "gyr_unit": "rad/s"}
+    if has_gyr:
+        gyr = df[list(GYR)].to_numpy()
+    else:  # orientation matrix (sensor to global, Z up) only: angular rate from consecutive orientations
+        R = df[mat].to_numpy().reshape(-1, 3, 3)
+        _, gyr = from_orientation(time, R, np.array([0.0, 0.0, 1.0]), acc=acc)
+        meta["gyr_unit"] = "rad/s (from consecutive orientation matrices)"
+    check_units(acc, gyr, f"{path_s}: sensor {sensor}")
     if rate:
         meta["rate_hz"] = f"{rate:g}"
     return Recording({sensor: SensorData(time, acc, gyr, meta)}, {"source": Path(path).name})

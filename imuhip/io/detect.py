@@ -1,0 +1,62 @@
+"""Choose the reader from a file's content (first lines), its name, or a folder's files."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+
+from imuhip.errors import InputError
+from imuhip.io import hugadb, metabase, phyphox, polar_logger, sensor_logger, xsens_dot, xsens_mt
+from imuhip.io.imuhip_csv import COLUMNS, read_csv
+from imuhip.recording import Recording
+
+FORMATS = ("imuhip CSV", "Sensor Logger (folder or zip)", "Polar Sensor Logger", "MbientLab MetaBase",
+           "phyphox", "Movella DOT", "Xsens MT Manager", "HuGaDB")
+
+
+def _head(path: Path) -> str:
+    with open(path, "rb") as f:
+        return f.read(4096).decode("utf-8-sig", errors="replace")
+
+
+def read_any(path: str | os.PathLike, sensor: str | None = None) -> Recording:
+    """Read a recording in any format imuhip knows. `sensor` names the location of a
+    single-sensor export (default 'thigh'; use left_thigh / right_thigh / pelvis)."""
+    p = Path(path)
+    name = sensor or "thigh"
+    if not p.exists():
+        raise InputError("cannot read: no such file or folder", str(p))
+    if p.is_dir() or zipfile.is_zipfile(p):
+        if sensor_logger.looks_like(p):
+            return sensor_logger.read_sensor_logger(p, name)
+        files = [f for f in p.iterdir() if f.is_file()] if p.is_dir() else []
+        for f in sorted(files):
+            head = _head(f)
+            if polar_logger.looks_like(head):
+                return polar_logger.read_polar_logger(p, name)
+            if metabase.looks_like(head):
+                return metabase.read_metabase(p, name)
+            if phyphox.looks_like(head):
+                return phyphox.read_phyphox(p, name)
+        raise InputError(f"no recording imuhip knows in this folder; it reads: {', '.join(FORMATS)}", str(p))
+    head = _head(p)
+    first = head.splitlines()[0] if head else ""
+    looks_imuhip = head.startswith("#") and not hugadb.looks_like(head)
+    if looks_imuhip or first.startswith("time_s") or all(c in first for c in COLUMNS):
+        return read_csv(p)
+    for looks, read in ((xsens_mt.looks_like, xsens_mt.read_xsens_mt), (hugadb.looks_like, hugadb.read_hugadb)):
+        if looks(head):
+            return read(p) if read is hugadb.read_hugadb else read(p, name)
+    if sensor_logger.looks_like(p.parent) and re.match(r"^time,seconds_elapsed", head):
+        return sensor_logger.read_sensor_logger(p.parent, name)
+    for looks, read in ((polar_logger.looks_like, polar_logger.read_polar_logger),
+                        (metabase.looks_like, metabase.read_metabase), (xsens_dot.looks_like, xsens_dot.read_xsens_dot),
+                        (phyphox.looks_like, phyphox.read_phyphox)):
+        if looks(head):
+            return read(p, name)
+    found = re.split(r"[,;\t]", first)[:20]
+    raise InputError(f"unknown format: first line has columns {found}; tried {', '.join(FORMATS)}. For another "
+                     f"CSV, name the columns: imuhip import FILE --columns time=COL,acc=X:Y:Z,gyr=X:Y:Z "
+                     f"--acc-unit m/s^2|g --gyr-unit rad/s|deg/s --out OUT.csv", str(p))
