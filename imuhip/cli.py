@@ -110,6 +110,58 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    import json
+
+    from imuhip.analysis import Options, analyze
+    from imuhip.report import load_catalog, verdicts
+    from imuhip.report.html import render_html
+    from imuhip.report.outputs import report_dict, terminal, write_csv_tables
+
+    rules = load_catalog(args.thresholds)
+    rec = _load(args.file)
+    result = analyze(rec, drill=args.drill, side=args.side, options=Options(threshold_deg=args.threshold),
+                     source=Path(args.file).name)
+    found = verdicts(result, rules)
+    print(terminal(result, found))
+    if args.html:
+        Path(args.html).write_text(render_html(result, found, args.athlete), encoding="utf-8")
+        print(f"wrote {args.html}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report_dict(result, found, args.athlete), indent=1))
+        print(f"wrote {args.json}")
+    if args.csv:
+        write_csv_tables(result, found, args.csv)
+        print(f"wrote CSV tables to {args.csv}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from imuhip.analysis import analyze
+    from imuhip.report.compare import render_compare, tables
+
+    analyses = [analyze(_load(f), source=Path(f).name) for f in args.files]
+    sessions, squad = tables(analyses)
+    with pd_options():
+        print(sessions.to_string(index=False))
+        if sessions["athlete"].nunique() > 1:
+            print("\nsquad (latest session per athlete, most asymmetric first):")
+            print(squad.to_string(index=False))
+    if args.html:
+        Path(args.html).write_text(render_compare(analyses), encoding="utf-8")
+        print(f"wrote {args.html}")
+    if args.csv:
+        sessions.to_csv(args.csv, index=False, float_format="%.3f")
+        print(f"wrote {args.csv}")
+    return 0
+
+
+def pd_options():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.1f}".format)
+
+
 def cmd_simulate(args) -> int:
     from imuhip.simulate import SimOptions, simulate, write_simulation
 
@@ -130,6 +182,10 @@ def cmd_simulate(args) -> int:
             raise ImuhipError(f"--knee-drive {spec!r}: expected SIDE:PERCENT, e.g. right:-8")
         opts.knee_drive[side] = 1.0 + float(pct) / 100.0
     sim = simulate(args.scenario, opts)
+    if args.athlete:
+        sim.recording.meta["athlete"] = args.athlete
+    if args.date:
+        sim.recording.meta["date"] = args.date
     truth = write_simulation(sim, args.out)
     rec = sim.recording
     print(f"wrote {args.out} ({len(rec.sensors)} sensors, {rec.end_s - rec.start_s:.1f} s) "
@@ -181,6 +237,24 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--json", metavar="OUT", help="write the analysis JSON (docs/analysis-json.md)")
     an.set_defaults(func=cmd_analyze)
 
+    rep = sub.add_parser("report", help="verdicts against the coaching articles' thresholds; HTML, JSON, CSV")
+    rep.add_argument("file")
+    rep.add_argument("--drill", choices=DRILLS)
+    rep.add_argument("--side", choices=["left", "right", "both"], default="both")
+    rep.add_argument("--athlete", help="name shown in the report (default: the file's athlete)")
+    rep.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
+    rep.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
+    rep.add_argument("--html", metavar="OUT.html")
+    rep.add_argument("--json", metavar="OUT.json")
+    rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry CSVs")
+    rep.set_defaults(func=cmd_report)
+
+    cmp = sub.add_parser("compare", help="sessions side by side: progress of one athlete, and a squad table")
+    cmp.add_argument("files", nargs="+")
+    cmp.add_argument("--html", metavar="OUT.html")
+    cmp.add_argument("--csv", metavar="OUT.csv", help="one row per session")
+    cmp.set_defaults(func=cmd_compare)
+
     sim = sub.add_parser("simulate", help="write a simulated session with its ground truth",
                          description="Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()))
     sim.add_argument("scenario", choices=list(SCENARIOS), metavar="SCENARIO")
@@ -199,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--right-hold", type=float, default=None, help="knee-raise hold, s (default 30)")
     sim.add_argument("--knee-drive", action="append", metavar="SIDE:PCT",
                      help="change of one side's knee drive, e.g. right:-8")
+    sim.add_argument("--athlete", help="athlete name stored in the file (default: Simulated Athlete)")
+    sim.add_argument("--date", help="session date stored in the file (ISO 8601)")
     sim.set_defaults(func=cmd_simulate)
     return p
 

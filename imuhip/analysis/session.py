@@ -175,6 +175,7 @@ def analyze(rec: Recording, drill: str | None = None, side: str = "both", option
     if not segments and not drill:
         segments = _detect(t, table, thighs, options)
     holds, reps, strides, runs, table_test = [], [], [], [], []
+    sets_done: dict[str, int] = {}  # per side: sets numbered across segments
     pelvis = table["pelvis_tilt_deg"].to_numpy() if "pelvis_tilt_deg" in table else None
     for seg in segments:
         m = (t >= seg.start_s) & (t <= seg.end_s)
@@ -198,8 +199,11 @@ def analyze(rec: Recording, drill: str | None = None, side: str = "both", option
                 table_test.append(_table_test(tt, elev, sd))
             elif seg.drill in REP_DRILLS:
                 found = find_reps(tt, elev, sd, options.rep_prominence_deg, options.top_tolerance_deg)
+                first_set = sets_done.get(sd, 0)
                 for r in found:
                     r.drill = seg.drill
+                    r.set_index += first_set
+                    sets_done[sd] = r.set_index + 1
                     if pelvis is not None and seg.drill == "a_skip":
                         near = np.abs(tt - r.peak_time_s) < 0.3
                         r.pelvis_tilt_deg = float(np.nanmin(pelvis[m][near]))
