@@ -112,3 +112,59 @@ def test_import_cli_two_files_to_left_and_right(tmp_path, capsys):
     rec = read_csv(out)
     assert set(rec.sensors) == {"left_thigh", "right_thigh"}
     assert main(["info", str(src / "LFemur_20210820_202113_831.csv")]) == 0
+
+
+# Formats with no real file here: written from their documentation, tested on files laid out
+# the documented way (the simulator supplies the motion).
+
+
+def _motion():
+    from imuhip.simulate import simulate
+
+    return simulate("marching", seed=3, duration_s=8).recording["left_thigh"]
+
+
+def test_sensorlog_csv(tmp_path):
+    s = _motion()
+    cols = ["loggingTime(txt)", "accelerometerTimestamp_sinceReboot(s)", "accelerometerAccelerationX(G)",
+            "accelerometerAccelerationY(G)", "accelerometerAccelerationZ(G)", "gyroTimestamp_sinceReboot(s)",
+            "gyroRotationX(rad/s)", "gyroRotationY(rad/s)", "gyroRotationZ(rad/s)"]
+    rows = [",".join(cols)] + [
+        ",".join(["2026-11-24T10:00:00.000+01:00", f"{1000 + t + 0.002!r}", *(repr(-v / G) for v in a),
+                  f"{1000 + t!r}", *map(repr, g)]) for t, a, g in zip(s.time.tolist(), s.acc.tolist(), s.gyr.tolist())]
+    p = tmp_path / "sensorlog.csv"
+    p.write_text("\n".join(rows) + "\n")
+    r = read_any(p)["thigh"]
+    assert r.rate_hz == pytest.approx(s.rate_hz, rel=0.01)
+    assert np.median(np.linalg.norm(r.acc, axis=1)) == pytest.approx(G, abs=0.3)
+    assert np.allclose(r.gyr, s.gyr[1:1 + len(r)], atol=1e-9)  # the gyro sample before the first acc is cut
+
+
+def test_witmotion_export(tmp_path):
+    s = _motion()
+    head = "Time\tax(g)\tay(g)\taz(g)\twx(deg/s)\twy(deg/s)\twz(deg/s)\tAngleX(deg)\tAngleY(deg)\tAngleZ(deg)"
+    start = np.datetime64("2026-11-24T23:59:58")
+    rows = [head] + ["\t".join([str(start + np.timedelta64(int(t * 1e6), "us")).replace("T", " "),
+                                *(f"{v / G:.5f}" for v in a), *(f"{np.degrees(v):.4f}" for v in g), "0", "0", "0"])
+                     for t, a, g in zip(s.time, s.acc, s.gyr)]
+    p = tmp_path / "wit.txt"
+    p.write_text("\n".join(rows) + "\n")
+    r = read_any(p)["thigh"]
+    assert r.duration_s == pytest.approx(s.duration_s, abs=0.01)  # across midnight
+    assert np.abs(r.gyr - s.gyr).max() < 1e-3
+
+
+def test_movesense_showcase_json(tmp_path):
+    import json
+
+    s = _motion()
+    n = 8
+    packets = [{"Timestamp": int(round(1000 * (5 + s.time[i]))),
+                "ArrayAcc": [dict(zip("xyz", a)) for a in s.acc[i:i + n].tolist()],
+                "ArrayGyro": [dict(zip("xyz", np.degrees(g))) for g in s.gyr[i:i + n]]}
+               for i in range(0, len(s) - n, n)]
+    p = tmp_path / "movesense.json"
+    p.write_text(json.dumps({"Meas": {"IMU6": packets}}))
+    r = read_any(p)["thigh"]
+    assert r.rate_hz == pytest.approx(100.0, rel=0.01)
+    assert np.abs(r.gyr - s.gyr[:len(r)]).max() < 1e-6

@@ -8,12 +8,13 @@ import zipfile
 from pathlib import Path
 
 from imuhip.errors import InputError
-from imuhip.io import hugadb, metabase, phyphox, polar_logger, sensor_logger, xsens_dot, xsens_mt
+from imuhip.io import (hugadb, metabase, movesense_json, phyphox, polar_logger, sensor_logger, sensorlog, witmotion,
+                       xsens_dot, xsens_mt)
 from imuhip.io.imuhip_csv import COLUMNS, read_csv
 from imuhip.recording import Recording
 
 FORMATS = ("imuhip CSV", "Sensor Logger (folder or zip)", "Polar Sensor Logger", "MbientLab MetaBase",
-           "phyphox", "Movella DOT", "Xsens MT Manager", "HuGaDB")
+           "phyphox", "Movella DOT", "Xsens MT Manager", "HuGaDB", "SensorLog", "WitMotion", "Movesense JSON")
 
 
 def _head(path: Path) -> str:
@@ -53,7 +54,9 @@ def read_any(path: str | os.PathLike, sensor: str | None = None) -> Recording:
         return sensor_logger.read_sensor_logger(p.parent, name)
     for looks, read in ((polar_logger.looks_like, polar_logger.read_polar_logger),
                         (metabase.looks_like, metabase.read_metabase), (xsens_dot.looks_like, xsens_dot.read_xsens_dot),
-                        (phyphox.looks_like, phyphox.read_phyphox)):
+                        (phyphox.looks_like, phyphox.read_phyphox), (sensorlog.looks_like, sensorlog.read_sensorlog),
+                        (witmotion.looks_like, witmotion.read_witmotion),
+                        (movesense_json.looks_like, movesense_json.read_movesense_json)):
         if looks(head):
             return read(p, name)
     found = re.split(r"[,;\t]", first)[:20]
