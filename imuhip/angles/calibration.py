@@ -108,6 +108,7 @@ def steady_part(acc: np.ndarray, a: int, b: int, first: int) -> tuple[int, int]:
     mean over the first `first` samples (a slow drift into the next posture is cut off)."""
     d = acc[a:b] / _norm(acc[a:b])[:, None]
     d = np.column_stack([_smooth(d[:, k], max(1, first // 4)) for k in range(3)])
+    d /= _norm(d)[:, None]
     ref = d[:first].mean(axis=0)
     ref /= np.linalg.norm(ref)
     off = np.flatnonzero(d @ ref < np.cos(np.radians(STEADY_DEG)))
