@@ -136,7 +136,7 @@ def test_time_backwards_and_duplicated(tmp_path):
 
 def test_gap_is_a_warning_and_recorded(tmp_path):
     text = HEADER + rows(20) + rows(20, t0=0.5)
-    with pytest.warns(ImuhipWarning, match=r"gap of 0.310 s"):
+    with pytest.warns(ImuhipWarning, match=r"sensor left_thigh: 1 gap\(s\), ~30 missing samples; longest gap of 0.310 s"):
         rec = read_csv(write(tmp_path, text))
     gaps = rec["left_thigh"].gaps
     assert len(gaps) == 1 and gaps[0].start_s == 0.19 and gaps[0].end_s == 0.5

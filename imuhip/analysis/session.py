@@ -18,12 +18,14 @@ from imuhip.errors import InputError
 from imuhip.recording import Recording
 
 JSON_VERSION = 1
-HOLD_DRILLS = {"standing_knee_raise", "band_drill", "balance", "hold"}
+FOUND_HOLDS, FOUND_REPS = "found_holds", "found_reps"  # segments found in the data: no drill rule applies
+HOLD_DRILLS = {"standing_knee_raise", "band_drill", "balance", "hold", FOUND_HOLDS}
 POSITION_DRILLS = {"half_kneeling_stretch", "stretch", "kneeling_stretch"}
-REP_DRILLS = {"seated_hip_flexor", "knee_raise_reps", "hanging_knee_raise", "marching", "a_skip", "bridges"}
+REP_DRILLS = {"seated_hip_flexor", "knee_raise_reps", "hanging_knee_raise", "marching", "a_skip", "bridges",
+              FOUND_REPS}
 RUN_DRILLS = {"run", "jog", "sprint", "running", "walk"}
 TABLE_DRILLS = {"table_test"}
-DRILLS = sorted(HOLD_DRILLS | POSITION_DRILLS | REP_DRILLS | RUN_DRILLS | TABLE_DRILLS)
+DRILLS = sorted((HOLD_DRILLS | POSITION_DRILLS | REP_DRILLS | RUN_DRILLS | TABLE_DRILLS) - {FOUND_HOLDS, FOUND_REPS})
 RUN_STRIDE_MAX_S = 0.95  # strides shorter than this (cadence above ~126 steps/min) are running
 WALK_STRIDE_MAX_S = 1.6
 WALK_RANGE_MAX_DEG = 50.0  # slower strides with less thigh range are walking (more: marching)
@@ -156,8 +158,8 @@ def _detect(t: np.ndarray, table: pd.DataFrame, thighs: list[str], options: Opti
     edges = [float(t[0])] + [x for a, b, _ in gait for x in (a - 1.0, b + 1.0)] + [float(t[-1])]
     for a, b in zip(edges[::2], edges[1::2]):
         if b - a > 1.0:
-            segs.append(Segment(a, b, "hold", "both", "detected"))
-            segs.append(Segment(a, b, "knee_raise_reps", "both", "detected"))
+            segs.append(Segment(a, b, FOUND_HOLDS, "both", "detected"))
+            segs.append(Segment(a, b, FOUND_REPS, "both", "detected"))
     return sorted(segs, key=lambda s: (s.start_s, s.drill))
 
 

@@ -363,9 +363,12 @@ def read_csv(path: str | os.PathLike, *, strict: bool = False, acc_unit: str = "
         if gyr_unit != "rad/s":
             smeta["gyr_unit"] = gyr_unit
         sensors[name] = SensorData(t, acc, gyr, smeta)
-        for gap in sensors[name].gaps:
-            msg = (f"{path_s}: sensor {name}: gap of {gap.end_s - gap.start_s:.3f} s "
-                   f"(~{gap.missing_samples} samples) from {gap.start_s:.3f} s to {gap.end_s:.3f} s")
+        gaps = sensors[name].gaps
+        if gaps:
+            longest = max(gaps, key=lambda g: g.end_s - g.start_s)
+            msg = (f"{path_s}: sensor {name}: {len(gaps)} gap(s), ~{sum(g.missing_samples for g in gaps)} "
+                   f"missing samples; longest gap of {longest.end_s - longest.start_s:.3f} s from "
+                   f"{longest.start_s:.3f} s to {longest.end_s:.3f} s (imuhip info lists them)")
             warnings.warn(msg, ImuhipWarning, stacklevel=2)
             notes.append(msg)
 
