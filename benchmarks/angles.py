@@ -6,7 +6,8 @@
 Each scenario is simulated with `--seeds` seeds x 2 thighs = random mountings and
 placements. imuhip runs its default pipeline (calibration from the data + fusion).
 The others get imuhip's calibration (the thigh axes in the sensor frame) and a heading
-fixed at the first still moment, so only their orientation filters are compared:
+fixed at the end of the first still moment, so only their orientation filters are compared
+(each starts from its own default initial orientation):
 imufusion Ahrs (6-axis, with its gyroscope Bias estimator, acceleration rejection 10 deg),
 ahrs Madgwick and Mahony (IMU update). Prints elevation RMSE (deg) per scenario and
 samples/s for each, in one run on the same data.
@@ -20,6 +21,7 @@ import time
 import numpy as np
 
 from imuhip.angles import segment_angles
+from imuhip.io.streams import quat_to_matrix
 from imuhip.io.units import G
 from imuhip.simulate import simulate
 
@@ -45,13 +47,6 @@ def orient(R: np.ndarray, acc0: np.ndarray, up: np.ndarray) -> np.ndarray:
     """Pick R or R^T, whichever maps the resting accelerometer onto world up."""
     a = acc0 / np.linalg.norm(acc0)
     return R if (R[0] @ a) @ up > (R[0].T @ a) @ up else np.swapaxes(R, 1, 2)
-
-
-def quat_to_matrix(q: np.ndarray) -> np.ndarray:
-    w, x, y, z = q.T
-    return np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-                     np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-                     np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)], 1)
 
 
 def run_imufusion(s, rate):
@@ -111,7 +106,9 @@ def main():
                 err["imuhip"].append(np.sqrt(np.mean((r.elevation - truth) ** 2)))
                 cal = r.calibration
                 y, z = np.asarray(cal.long_axis), np.asarray(cal.lateral_axis)
-                i0 = int(np.searchsorted(s.time, cal.still_start_s))
+                # Heading and frame convention from the end of the still moment: every filter has
+                # converged from its own initial orientation by then.
+                i0 = min(len(s) - 1, int(np.searchsorted(s.time, cal.still_end_s)))
                 for n, fn in others.items():
                     t0 = time.perf_counter()
                     R, up = fn(s, s.rate_hz)

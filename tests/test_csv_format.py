@@ -1,6 +1,5 @@
 """The imuhip CSV format: round trips, appending, truncation, and every bad-input error."""
 
-import warnings
 
 import numpy as np
 import pytest

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
+from imuhip.arrays import true_runs
+
 
 @dataclass
 class Hold:
@@ -66,11 +68,6 @@ def _crossing(t: np.ndarray, x: np.ndarray, i: int, level: float) -> float:
     return float(t[i - 1] + np.clip(f, 0.0, 1.0) * (t[i] - t[i - 1]))
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
-
-
 def find_holds(t: np.ndarray, angle: np.ndarray, side: str, threshold: float = 90.0,
                min_duration: float = 1.0, max_dip_s: float = 0.3, hysteresis: float = 3.0) -> list[Hold]:
     """Periods with `angle` >= `threshold` lasting at least `min_duration` s.
@@ -80,11 +77,11 @@ def find_holds(t: np.ndarray, angle: np.ndarray, side: str, threshold: float = 9
     the interpolated threshold crossings.
     """
     ok = np.nan_to_num(angle, nan=-1e9) >= threshold
-    runs = _runs(ok)
+    runs = true_runs(ok)
     merged: list[list[int]] = []
     for a, b in runs:
         if merged:
-            pa, pb = merged[-1][0], merged[-1][1]
+            _pa, pb = merged[-1][0], merged[-1][1]
             gap = slice(pb, a)
             if t[a] - t[pb - 1] <= max_dip_s and np.min(angle[gap]) >= threshold - hysteresis:
                 merged[-1][1] = b

@@ -14,6 +14,7 @@ from imuhip import __version__
 from imuhip.analysis.events import Hold, Rep, Stride, find_holds, find_reps, find_strides
 from imuhip.analysis.symmetry import DEFAULT_THRESHOLD_SA_PCT, Symmetry, compare
 from imuhip.angles import angles_table
+from imuhip.arrays import plain, true_runs
 from imuhip.errors import InputError
 from imuhip.recording import Recording
 
@@ -77,7 +78,7 @@ class Analysis:
         return float(np.average([r["cadence_spm"] for r in runs], weights=[r["strides"] for r in runs]))
 
     def to_dict(self) -> dict:
-        return _plain({
+        return plain({
             "imuhip_analysis": JSON_VERSION,
             "imuhip_version": __version__,
             "source": self.source,
@@ -96,18 +97,6 @@ class Analysis:
             "symmetry": {s.metric: asdict(s) for s in self.symmetry},
             "warnings": self.warnings,
         })
-
-
-def _plain(obj):
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
 
 
 def _side(name: str) -> str:
@@ -242,8 +231,7 @@ def _position_holds(t: np.ndarray, angle: np.ndarray, side: str, options: Option
     """The longest steady position (within POSITION_TOLERANCE_DEG of its median) in a stretch."""
     level = float(np.nanmedian(angle))
     steady = np.abs(angle - level) <= POSITION_TOLERANCE_DEG
-    edges = np.diff(np.concatenate([[0], steady.astype(np.int8), [0]]))
-    runs = list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+    runs = true_runs(steady)
     if not runs:
         return []
     a, b = max(runs, key=lambda r: t[r[1] - 1] - t[r[0]])

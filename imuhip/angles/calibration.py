@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from imuhip.angles import fusion
+from imuhip.arrays import true_runs
 from imuhip.errors import CalibrationError
 from imuhip.io.units import G
 from imuhip.recording import SensorData
@@ -98,9 +99,7 @@ def still_mask(s: SensorData) -> np.ndarray:
 
 def still_periods(s: SensorData, mask: np.ndarray, min_s: float = MIN_STILL_S) -> list[tuple[int, int]]:
     """(start, end) index ranges of the runs of `mask` lasting at least `min_s` seconds."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    runs = zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
-    return [(a, b) for a, b in runs if s.time[b - 1] - s.time[a] >= min_s]
+    return [(a, b) for a, b in true_runs(mask) if s.time[b - 1] - s.time[a] >= min_s]
 
 
 def steady_part(acc: np.ndarray, a: int, b: int, first: int) -> tuple[int, int]:

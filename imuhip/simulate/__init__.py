@@ -20,6 +20,7 @@ from scipy.signal import find_peaks
 from scipy.spatial.transform import Rotation
 
 from imuhip import __version__
+from imuhip.arrays import plain, true_runs
 from imuhip.errors import SimulationError
 from imuhip.io.imuhip_csv import write_csv
 from imuhip.recording import Recording, SensorData
@@ -78,12 +79,6 @@ def _truth_frame(body: Body, name: str, t: np.ndarray) -> pd.DataFrame:
                          "hip_flexion_deg": elev - tilt})
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) index pairs of True runs, end exclusive."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
-
-
 def true_events(body: Body) -> dict[str, list[dict]]:
     """Holds, reps, strides and positions measured on the true angles (1 kHz grid)."""
     t = np.arange(0.0, body.t, 1.0 / TRUTH_RATE)
@@ -93,7 +88,7 @@ def true_events(body: Body) -> dict[str, list[dict]]:
     for h in body.events["holds"]:
         s = h["side"]
         win = (t >= h["programmed_start_s"]) & (t <= h["programmed_end_s"])
-        for a, b in _runs(win & (elev[s] >= HOLD_THRESHOLD_DEG)):
+        for a, b in true_runs(win & (elev[s] >= HOLD_THRESHOLD_DEG)):
             seg = elev[s][a:b]
             ev["holds"].append(dict(side=s, threshold_deg=HOLD_THRESHOLD_DEG, start_s=t[a], end_s=t[b - 1],
                                     duration_s=t[b - 1] - t[a], mean_angle_deg=seg.mean(),
@@ -107,7 +102,7 @@ def true_events(body: Body) -> dict[str, list[dict]]:
             peaks, _ = find_peaks(seg, prominence=15.0)
             for p in peaks:
                 near = seg >= seg[p] - TOP_TOLERANCE_DEG
-                a, b = next((a, b) for a, b in _runs(near) if a <= p < b)
+                a, b = next((a, b) for a, b in true_runs(near) if a <= p < b)
                 ev["reps"].append(dict(side=s, drill=ann.drill, peak_time_s=t[i0 + p], peak_angle_deg=seg[p],
                                        top_hold_s=(b - a) / TRUTH_RATE))
     for st in body.events["strides"]:
@@ -127,18 +122,7 @@ def true_events(body: Body) -> dict[str, list[dict]]:
         s = pos["side"]
         win = (t >= pos["start_s"]) & (t < pos["end_s"])
         ev["positions"].append(dict(pos, mean_angle_deg=float(elev[s][win].mean())))
-    return _plain(ev)
-
-
-def _plain(obj):
-    """numpy scalars to Python numbers, recursively (for JSON)."""
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
+    return plain(ev)
 
 
 def simulate(scenario: str, options: SimOptions | None = None, **kwargs) -> Simulation:

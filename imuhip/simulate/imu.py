@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from imuhip.io.units import G
-from imuhip.simulate.scenarios import SIDES, Body
+from imuhip.simulate.scenarios import Body
 
 H = 1e-3  # s, finite-difference step
 HIP_HALF_WIDTH = 0.09  # m
