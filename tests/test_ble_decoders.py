@@ -1,0 +1,67 @@
+"""Protocol decoders against the test vectors in firmware_protocols/test_vectors (bytes in, samples out)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from imuhip.ble import DecodeError, imuhip_open, movesense, polar_pmd
+
+from conftest import REPO
+
+VECTORS = REPO / "firmware_protocols" / "test_vectors"
+G = 9.80665
+
+
+def load(name):
+    return json.loads((VECTORS / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("vec", load("polar_pmd")["vectors"], ids=lambda v: v["name"])
+def test_polar_pmd_vectors(vec):
+    frame = polar_pmd.decode_frame(bytes.fromhex(vec["hex"]), vec["factor"])
+    assert frame.measurement == vec["measurement"] and frame.timestamp_ns == vec["timestamp_ns"]
+    assert np.allclose(frame.values, vec["values"], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("bad", load("polar_pmd")["errors"], ids=lambda v: v["name"])
+def test_polar_pmd_garbage_is_a_clear_error(bad):
+    with pytest.raises(DecodeError, match=r"^polar-pmd: .*\(packet of \d+ bytes: [0-9a-f ]+"):
+        polar_pmd.decode_frame(bytes.fromhex(bad["hex"]))
+
+
+def test_polar_sample_times_end_at_the_frame_stamp():
+    frame = polar_pmd.decode_frame(bytes.fromhex(load("polar_pmd")["vectors"][3]["hex"]))
+    t = polar_pmd.sample_times_ns(frame, 52.0, previous_ns=frame.timestamp_ns - 4 * 19_230_769)
+    assert t[-1] == frame.timestamp_ns and np.allclose(np.diff(t), 19_230_769)
+
+
+def test_imuhip_open_vectors():
+    doc = load("imuhip_open")
+    scales = imuhip_open.decode_info(bytes.fromhex(doc["info_hex"]))
+    assert scales.acc_lsb_per_g == doc["scales"]["acc_lsb_per_g"]
+    for vec in doc["vectors"]:
+        p = imuhip_open.decode_data(bytes.fromhex(vec["hex"]), scales)
+        assert p.sequence == vec["sequence"] and p.time_us.tolist() == vec["time_us"]
+        assert np.allclose(p.acc, vec["acc_m_s2"], atol=1e-12)
+        assert np.allclose(np.degrees(p.gyr), vec["gyr_deg_s"], atol=1e-9)
+        again = imuhip_open.encode_data(p.sequence, p.time_us[0], 4808, p.acc, p.gyr, scales)
+        assert again.hex() == vec["hex"]
+    for bad in doc["errors"]:
+        with pytest.raises(DecodeError, match=r"^imuhip-open: data: "):
+            imuhip_open.decode_data(bytes.fromhex(bad["hex"]), scales)
+
+
+def test_movesense_vectors_including_split_packets():
+    doc = load("movesense")
+    for vec in doc["vectors"]:
+        asm = movesense.Assembler()
+        out = [asm.feed(bytes.fromhex(h)) for h in vec["parts"]]
+        assert out[:-1] == [None] * (len(out) - 1)
+        pkt = out[-1]
+        assert pkt.ref == vec["ref"] and pkt.timestamp_ms == vec["timestamp_ms"]
+        assert np.allclose(pkt.acc, vec["acc_m_s2"]) and np.allclose(np.degrees(pkt.gyr), vec["gyr_deg_s"], atol=1e-5)
+    for bad in doc["errors"]:
+        with pytest.raises(DecodeError, match=r"^movesense: "):
+            movesense.Assembler().feed(bytes.fromhex(bad["hex"]))
+    assert movesense.subscribe_command(5, 104) == b"\x01\x05/Meas/IMU6/104"
