@@ -27,6 +27,7 @@ STATE_SIZE = 15
 GAIN = 1.0  # rad/s per rad of tilt error, at rest
 ACC_SIGMA = 0.06 * G  # |acc| - g at which the gain falls to 1/e
 GYR_SCALE = 0.7  # rad/s at which the gain halves
+ALPHA_SCALE = 8.0  # rad/s^2 of angular acceleration at which the gain halves again
 STILL_GYR = 0.02  # rad/s
 STILL_ACC = 0.25  # m/s^2
 STILL_S = 0.4  # s of stillness before bias and heading updates
@@ -99,9 +100,12 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
         ax, ay, az = acc[i, 0], acc[i, 1], acc[i, 2]
         an_raw = np.sqrt(ax * ax + ay * ay + az * az)
         wn = np.sqrt(wx * wx + wy * wy + wz * wz)
+        alpha2 = 0.0
+        if dt > 0:
+            alx, aly, alz = (wx - pw[0]) / dt, (wy - pw[1]) / dt, (wz - pw[2]) / dt
+            alpha2 = alx * alx + aly * aly + alz * alz
         if dt > 0 and wn > LEVER_MIN_GYR:
             # Lever arm: a = gravity part + w x (w x r) + alpha x r (alpha by backward difference).
-            alx, aly, alz = (wx - pw[0]) / dt, (wy - pw[1]) / dt, (wz - pw[2]) / dt
             cx, cy, cz = wy * rz - wz * ry, wz * rx - wx * rz, wx * ry - wy * rx
             ax -= (wy * cz - wz * cy) + (aly * rz - alz * ry)
             ay -= (wz * cx - wx * cz) + (alz * rx - alx * rz)
@@ -116,7 +120,7 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
         tilt_out[i] = np.nan
         if an > 1e-6:
             dev = (an - g) / ACC_SIGMA
-            k = GAIN * np.exp(-dev * dev) / (1.0 + (wn / GYR_SCALE) ** 2)
+            k = GAIN * np.exp(-dev * dev) / ((1.0 + (wn / GYR_SCALE) ** 2) * (1.0 + alpha2 / ALPHA_SCALE ** 2))
             mx, my, mz = ax / an, ay / an, az / an
             ex, ey, ez = my * uz - mz * uy, mz * ux - mx * uz, mx * uy - my * ux
             if k > 0.5 * GAIN:
