@@ -159,7 +159,7 @@ def analyze(rec: Recording, drill: str | None = None, side: str = "both", option
     if side not in ("left", "right", "both"):
         raise InputError(f"side must be left, right or both; got {side!r}")
     table, results = angles_table(rec, calibrations)
-    warnings = [w for r in results.values() for w in r.warnings]
+    warnings = list(rec.warnings) + [w for r in results.values() for w in r.warnings]
     thighs = [n for n in results if "thigh" in n]
     t = table["time_s"].to_numpy()
     segments = _segments(rec, t, drill, side, warnings)

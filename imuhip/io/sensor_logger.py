@@ -78,13 +78,10 @@ def read_sensor_logger(path: str | os.PathLike, sensor: str = "thigh") -> Record
                         int(df["time"].iloc[0]) if "time" in df else None)
     t_acc, acc, _ = frames[acc_name]
     t_gyr, gyr, wall_ns = frames[gyro_name]
+    acc_unit = "m/s^2"  # Android, and any standardised export
     if not standardised and platform == "ios" and acc_name == "AccelerometerUncalibrated.csv":
         acc = acc * -G  # CoreMotion: g, and -1 g points up at rest
         acc_unit = "g (iOS sign)"
-    elif acc_name == "AccelerometerUncalibrated.csv" and not standardised:
-        acc_unit = "m/s^2"
-    else:
-        acc_unit = "m/s^2"
     t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, gyr)
     check_units(acc, gyr, f"{path}: sensor {sensor}")
     start = t[0]
