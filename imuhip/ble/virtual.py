@@ -1,0 +1,276 @@
+"""BLE without hardware: a bleak backend on Google's bumble stack, and simulated sensors.
+
+A bumble central and bumble peripherals (GATT servers that behave like real sensors) share an
+in-process virtual link (`bumble.link.LocalLink`) in one asyncio loop, so unchanged bleak code
+runs real ATT/GATT: advertising and scanning, connection, MTU exchange, discovery, writes,
+indications and notifications, disconnects.
+
+    air = VirtualAir()
+    sensor = await air.add_sensor(SimulatedImuhipSensor(...))
+    async with BleakClient(sensor.address, backend=air.client_backend()) as client: ...
+    BleakScanner(..., backend=air.scanner_backend())
+
+bumble is pinned exactly (optional extra `imuhip[sim]`): its API moves between releases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
+from bleak.exc import BleakError
+from bumble.controller import Controller
+from bumble.core import UUID, AdvertisingData
+from bumble.device import Device, Peer
+from bumble.gatt import Characteristic, CharacteristicValue, Service
+from bumble.hci import Address
+from bumble.host import Host
+from bumble.link import LocalLink
+from bumble.transport.common import AsyncPipeSink
+
+from imuhip.ble import imuhip_open
+from imuhip.recording import SensorData
+
+CENTRAL_ADDRESS = "F0:00:00:00:00:01"
+REQUESTED_MTU = 247
+PROPERTY_NAMES = {Characteristic.Properties.READ: "read", Characteristic.Properties.WRITE: "write",
+                  Characteristic.Properties.WRITE_WITHOUT_RESPONSE: "write-without-response",
+                  Characteristic.Properties.NOTIFY: "notify", Characteristic.Properties.INDICATE: "indicate"}
+
+
+def uuid_str(u: UUID) -> str:
+    """A bumble UUID as bleak's normalised 128-bit lower-case string."""
+    h = u.to_bytes(force_128=True)[::-1].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _device(link: LocalLink, address: str, name: str) -> Device:
+    controller = Controller(name, link=link, public_address=address)
+    return Device(name=name, address=Address(address), host=Host(controller, AsyncPipeSink(controller)))
+
+
+class VirtualAir:
+    """The virtual radio: one link, one central for bleak, any number of simulated sensors."""
+
+    def __init__(self):
+        self.link = LocalLink()
+        self.central = _device(self.link, CENTRAL_ADDRESS, "imuhip-central")
+        self.sensors: dict[str, Any] = {}
+        self._powered = False
+        self.connecting = asyncio.Lock()  # one connection set-up at a time, as a controller allows
+
+    async def ready(self) -> None:
+        if not self._powered:
+            await self.central.power_on()
+            self._powered = True
+
+    async def add_sensor(self, sensor):
+        sensor.device = _device(self.link, sensor.address, sensor.name)
+        sensor.install()
+        await sensor.device.power_on()
+        await sensor.advertise()
+        self.sensors[sensor.address] = sensor
+        return sensor
+
+    def client_backend(self) -> type[BaseBleakClient]:
+        """A BumbleClient class bound to this air, for `BleakClient(..., backend=...)`."""
+        return type("BumbleClient", (BumbleClient,), {"AIR": self})
+
+    def scanner_backend(self) -> type[BaseBleakScanner]:
+        """A BumbleScanner class bound to this air, for `BleakScanner(..., backend=...)`."""
+        return type("BumbleScanner", (BumbleScanner,), {"AIR": self})
+
+
+class BumbleScanner(BaseBleakScanner):
+    """bleak scanner backend: advertisements heard by the virtual central."""
+
+    AIR: VirtualAir | None = None
+
+    def __init__(self, detection_callback, service_uuids, scanning_mode="active", **kwargs):
+        super().__init__(detection_callback, service_uuids)
+        self._air = self.AIR
+
+    async def start(self) -> None:
+        await self._air.ready()
+        self.seen_devices = {}
+        self._air.central.on("advertisement", self._on_advertisement)
+        await self._air.central.start_scanning(filter_duplicates=False)
+
+    async def stop(self) -> None:
+        await self._air.central.stop_scanning()
+        self._air.central.remove_listener("advertisement", self._on_advertisement)
+
+    def set_scanning_filter(self, **kwargs) -> None:  # pragma: no cover - nothing to filter here
+        raise NotImplementedError("the virtual scanner has no OS-level filters")
+
+    def _on_advertisement(self, adv) -> None:
+        name = adv.data.get(AdvertisingData.COMPLETE_LOCAL_NAME)
+        uuids = [uuid_str(u) for u in (adv.data.get(AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS)
+                                       or [])]
+        if self._service_uuids and not set(uuids) & set(self._service_uuids):
+            return
+        data = AdvertisementData(local_name=name, manufacturer_data={}, service_data={}, service_uuids=uuids,
+                                 tx_power=None, rssi=adv.rssi, platform_data=(adv,))
+        address = str(adv.address).split("/")[0]
+        device = self.create_or_update_device(address, address, name, adv, data)
+        self.call_detection_callbacks(device, data)
+
+
+class BumbleClient(BaseBleakClient):
+    """bleak client backend: a connection of the virtual central to a simulated sensor."""
+
+    AIR: VirtualAir | None = None
+
+    def __init__(self, address_or_ble_device, *, disconnected_callback=None, timeout=10.0, services=None, **kwargs):
+        super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout)
+        self._air = self.AIR
+        self._connection = None
+        self._peer: Peer | None = None
+        self._subscriptions: dict[int, Any] = {}
+
+    @property
+    def name(self) -> str:
+        return self.address
+
+    @property
+    def mtu_size(self) -> int:
+        return self._connection.att_mtu if self._connection else 23
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None
+
+    async def connect(self, pair: bool, **kwargs) -> None:
+        await self._air.ready()
+        try:
+            async with self._air.connecting:
+                self._connection = await asyncio.wait_for(self._air.central.connect(Address(self.address)),
+                                                          self._timeout)
+        except (asyncio.TimeoutError, Exception) as exc:
+            raise BleakError(f"could not connect to {self.address}: {exc}") from None
+        self._connection.on("disconnection", self._on_disconnection)
+        self._peer = Peer(self._connection)
+        await self._peer.request_mtu(REQUESTED_MTU)
+        await self._peer.discover_services()
+        collection = BleakGATTServiceCollection()
+        for svc in self._peer.services:
+            await svc.discover_characteristics()
+            service = BleakGATTService(svc, svc.handle, uuid_str(svc.uuid))
+            collection.add_service(service)
+            for ch in svc.characteristics:
+                props = [n for flag, n in PROPERTY_NAMES.items() if ch.properties & flag]
+                char = BleakGATTCharacteristic(ch, ch.handle, uuid_str(ch.uuid), props,
+                                               lambda: self.mtu_size - 3, service)
+                collection.add_characteristic(char)
+        self.services = collection
+
+    def _on_disconnection(self, reason) -> None:
+        self._connection = None
+        if self._disconnected_callback is not None:
+            self._disconnected_callback()
+
+    async def disconnect(self) -> None:
+        if self._connection is not None:
+            await self._connection.disconnect()
+            self._connection = None
+
+    async def pair(self, *args, **kwargs) -> None:  # pragma: no cover - sensors here need no pairing
+        raise NotImplementedError("pairing is not simulated")
+
+    async def unpair(self) -> None:  # pragma: no cover
+        raise NotImplementedError("pairing is not simulated")
+
+    async def read_gatt_char(self, characteristic, **kwargs) -> bytearray:
+        return bytearray(await characteristic.obj.read_value())
+
+    async def read_gatt_descriptor(self, descriptor, **kwargs) -> bytearray:  # pragma: no cover
+        return bytearray(await descriptor.obj.read_value())
+
+    async def write_gatt_char(self, characteristic, data, response: bool) -> None:
+        await characteristic.obj.write_value(bytes(data), with_response=response)
+
+    async def write_gatt_descriptor(self, descriptor, data) -> None:  # pragma: no cover
+        await descriptor.obj.write_value(bytes(data), with_response=True)
+
+    async def start_notify(self, characteristic, callback, **kwargs) -> None:
+        def on_value(value):
+            callback(bytearray(value))
+
+        self._subscriptions[characteristic.handle] = on_value
+        await characteristic.obj.subscribe(on_value, prefer_notify=True)
+
+    async def stop_notify(self, characteristic) -> None:
+        on_value = self._subscriptions.pop(characteristic.handle, None)
+        await characteristic.obj.unsubscribe(on_value)
+
+
+class SimulatedImuhipSensor:
+    """A sensor speaking the imuhip open protocol, streaming a simulated SensorData.
+
+    `speed` > 1 streams faster than real time (for tests); `drop` lists notification indices
+    not sent (their sequence numbers are skipped, as a lost radio packet would); `reject_start`
+    answers the start command with a sensor error.
+    """
+
+    def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, per_packet: int = 19,
+                 speed: float = 1.0, drop: set[int] | None = None, reject_start: bool = False):
+        self.address, self.name = address, name
+        self.samples, self.rate_hz, self.per_packet = samples, rate_hz, per_packet
+        self.speed, self.drop, self.reject_start = speed, set(drop or ()), reject_start
+        self.scales = imuhip_open.Scales(2048.0, 16.4)
+        self.device: Device | None = None
+        self.sent = 0
+        self._task: asyncio.Task | None = None
+
+    def install(self) -> None:
+        self.data = Characteristic(imuhip_open.DATA, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")
+        self.control = Characteristic(imuhip_open.CONTROL,
+                                      Characteristic.Properties.WRITE | Characteristic.Properties.INDICATE,
+                                      Characteristic.WRITEABLE, CharacteristicValue(write=self._on_command))
+        info = (np.array([imuhip_open.VERSION], "u1").tobytes()
+                + np.array([self.scales.acc_lsb_per_g, self.scales.gyr_lsb_per_dps], "<f4").tobytes()
+                + np.array([int(self.rate_hz)], "<u2").tobytes() + self.name.encode())
+        self.info = Characteristic(imuhip_open.INFO, Characteristic.Properties.READ, Characteristic.READABLE, info)
+        self.device.add_service(Service(imuhip_open.SERVICE, [self.control, self.data, self.info]))
+
+    async def advertise(self) -> None:
+        self.device.advertising_data = bytes(AdvertisingData([
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+            (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, UUID(imuhip_open.SERVICE).to_bytes()),
+        ]))
+        await self.device.start_advertising(advertising_interval_min=20)
+
+    def _on_command(self, connection, value) -> None:
+        cmd = bytes(value)[:1]
+        if cmd == bytes([imuhip_open.CMD_START]):
+            status = 3 if self.reject_start else 0
+            asyncio.get_running_loop().create_task(self._answer(connection, imuhip_open.CMD_START, status))
+            if status == 0 and self._task is None:
+                self._task = asyncio.get_running_loop().create_task(self._stream())
+        elif cmd == bytes([imuhip_open.CMD_STOP]) and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _answer(self, connection, command: int, status: int) -> None:
+        await self.device.indicate_subscribers(self.control, bytes([imuhip_open.RESPONSE, command, status]))
+
+    async def _stream(self) -> None:
+        s = self.samples
+        dt_us = int(round(1e6 / self.rate_hz))
+        period = self.per_packet / self.rate_hz / self.speed
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for k, i in enumerate(range(0, len(s), self.per_packet)):
+            j = min(i + self.per_packet, len(s))
+            t0_us = int(round(s.time[i] * 1e6))
+            if k not in self.drop:
+                packet = imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
+                await self.device.notify_subscribers(self.data, packet)
+                self.sent += 1
+            delay = start + (k + 1) * period - loop.time()
+            await asyncio.sleep(max(0.0, delay))
