@@ -162,6 +162,106 @@ def pd_options():
     return pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.1f}".format)
 
 
+PROTOCOLS = {"6a1b0000-7c1d-4e2a-9c58-1f3e0a1b2c3d": "imuhip-open", "fb005c80-02e7-f387-1cad-8acd2d8df0c8": "polar-pmd",
+             "34802252-7185-4d5d-b431-630e7050e8f0": "movesense"}
+BLUETOOTH_HELP = ("switch Bluetooth on (Linux: bluetoothctl power on; macOS/Windows: system settings), check that "
+                  "an adapter is present, or try the demo with --simulate")
+
+
+def _protocol(name: str | None, uuids: list[str]) -> str | None:
+    for u in uuids:
+        if u.lower() in PROTOCOLS:
+            return PROTOCOLS[u.lower()]
+    name = name or ""
+    if name.startswith("Polar"):
+        return "polar-pmd"
+    if name.startswith("Movesense"):
+        return "movesense"
+    return None
+
+
+def cmd_scan(args) -> int:
+    import asyncio
+
+    from bleak import BleakScanner
+    from bleak.exc import BleakError
+
+    async def scan():
+        backend = None
+        if args.simulate:
+            from imuhip.ble.virtual import simulated_air
+
+            air, _ = await simulated_air(pelvis=True)
+            backend = air.scanner_backend()
+        return await BleakScanner.discover(timeout=args.timeout, return_adv=True, backend=backend)
+
+    try:
+        found = asyncio.run(scan())
+    except (BleakError, OSError) as exc:
+        raise ImuhipError(f"Bluetooth unavailable: {exc}; {BLUETOOTH_HELP}") from None
+    rows = []
+    for address, (device, adv) in found.items():
+        proto = _protocol(adv.local_name, adv.service_uuids)
+        if proto or args.all:
+            rows.append((adv.rssi, address, adv.local_name or "", proto or "unsupported"))
+    if not rows:
+        print("no supported sensor found (is it on, advertising, and not connected to a phone?)")
+    for rssi, address, name, proto in sorted(rows, reverse=True):
+        print(f"{address}  {rssi:4d} dBm  {name:20s} {proto}")
+    return 0
+
+
+def cmd_record(args) -> int:
+    import asyncio
+    import signal
+
+    from imuhip.ble.recorder import Recorder
+
+    tty = sys.stdout.isatty()
+
+    async def record():
+        backend = None
+        sensors = {loc: addr for loc, addr in (("left_thigh", args.left), ("right_thigh", args.right),
+                                               ("pelvis", args.pelvis)) if addr}
+        if args.simulate:
+            from imuhip.ble.virtual import simulated_air
+
+            air, simulated = await simulated_air(rate_hz=args.rate, pelvis=bool(args.pelvis) or not sensors,
+                                                 speed=args.speed)
+            backend = air.client_backend()
+            sensors = sensors or simulated
+        elif not sensors:
+            raise ImuhipError("name the sensors to record: --left ADDR and/or --right ADDR (see imuhip scan)")
+        else:
+            from bleak import BleakScanner
+            from bleak.exc import BleakError
+
+            try:  # fail fast, with one clear line, when there is no Bluetooth at all
+                await BleakScanner.discover(timeout=0.1)
+            except (BleakError, OSError) as exc:
+                raise ImuhipError(f"Bluetooth unavailable: {exc}; {BLUETOOTH_HELP}") from None
+        rec = Recorder(args.out, sensors, backend=backend, rate_hz=args.rate, drill=args.drill,
+                       threshold_deg=args.threshold, meta={"athlete": args.athlete} if args.athlete else None,
+                       log=lambda m: print(("\n" if tty else "") + m, flush=True))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, rec.stop)
+        task = asyncio.create_task(rec.run(args.duration))
+        while not task.done():
+            await asyncio.sleep(0.5)
+            if tty:
+                print("\r" + rec.status_line(), end="", flush=True)
+        return rec, await task
+
+    rec, summary = asyncio.run(record())
+    print(("\n" if tty else "") + f"recorded {args.out}:")
+    for loc, s in summary.items():
+        print(f"  {loc} ({s['address']}): {s['samples']} samples, {s['lost_packets']} lost and {s['bad_packets']} "
+              f"bad notification(s), {s['disconnects']} disconnect(s), longest hold {s['best_hold_s']:.1f} s"
+              + (f", last error: {s['last_error']}" if s["last_error"] else ""))
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from imuhip.simulate import SimOptions, simulate, write_simulation
 
@@ -254,6 +354,26 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--html", metavar="OUT.html")
     cmp.add_argument("--csv", metavar="OUT.csv", help="one row per session")
     cmp.set_defaults(func=cmd_compare)
+
+    scan = sub.add_parser("scan", help="list nearby supported BLE sensors (name, address, RSSI, protocol)")
+    scan.add_argument("--timeout", type=float, default=5.0, help="s (default 5)")
+    scan.add_argument("--all", action="store_true", help="also list unsupported devices")
+    scan.add_argument("--simulate", action="store_true", help="scan virtual sensors (no hardware)")
+    scan.set_defaults(func=cmd_scan)
+
+    rec = sub.add_parser("record", help="record BLE sensors to imuhip CSV, crash-safe, with a live hold timer")
+    rec.add_argument("--left", metavar="ADDR")
+    rec.add_argument("--right", metavar="ADDR")
+    rec.add_argument("--pelvis", metavar="ADDR")
+    rec.add_argument("--out", required=True)
+    rec.add_argument("--drill", help="annotate the whole recording with this drill")
+    rec.add_argument("--athlete")
+    rec.add_argument("--duration", type=float, help="stop after this many seconds (default: Ctrl-C)")
+    rec.add_argument("--rate", type=int, default=104, help="sample rate to request, Hz (default 104)")
+    rec.add_argument("--threshold", type=float, default=90.0, help="live hold threshold, deg (default 90)")
+    rec.add_argument("--simulate", action="store_true", help="record virtual sensors (imuhip[sim]); no hardware")
+    rec.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
+    rec.set_defaults(func=cmd_record)
 
     sim = sub.add_parser("simulate", help="write a simulated session with its ground truth",
                          description="Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()))

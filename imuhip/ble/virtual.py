@@ -213,15 +213,21 @@ class SimulatedImuhipSensor:
     """A sensor speaking the imuhip open protocol, streaming a simulated SensorData.
 
     `speed` > 1 streams faster than real time (for tests); `drop` lists notification indices
-    not sent (their sequence numbers are skipped, as a lost radio packet would); `reject_start`
-    answers the start command with a sensor error.
+    not sent (their sequence numbers are skipped, as a lost radio packet would); `garbage` lists
+    indices sent as garbage bytes instead; `reject_start` answers the start command with a sensor
+    error; `disconnect_at` lists indices at which the sensor drops the connection (it advertises
+    again and resumes where it stopped when started again). The stream loops when `loop`.
     """
 
     def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, per_packet: int = 19,
-                 speed: float = 1.0, drop: set[int] | None = None, reject_start: bool = False):
+                 speed: float = 1.0, drop: set[int] | None = None, garbage: set[int] | None = None,
+                 reject_start: bool = False, disconnect_at: set[int] | None = None, loop: bool = False):
         self.address, self.name = address, name
         self.samples, self.rate_hz, self.per_packet = samples, rate_hz, per_packet
         self.speed, self.drop, self.reject_start = speed, set(drop or ()), reject_start
+        self.garbage, self.disconnect_at, self.loop = set(garbage or ()), set(disconnect_at or ()), loop
+        self._next = 0  # next notification index to send
+        self._connection = None
         self.scales = imuhip_open.Scales(2048.0, 16.4)
         self.device: Device | None = None
         self.sent = 0
@@ -248,6 +254,7 @@ class SimulatedImuhipSensor:
     def _on_command(self, connection, value) -> None:
         cmd = bytes(value)[:1]
         if cmd == bytes([imuhip_open.CMD_START]):
+            self._connection = connection
             status = 3 if self.reject_start else 0
             asyncio.get_running_loop().create_task(self._answer(connection, imuhip_open.CMD_START, status))
             if status == 0 and self._task is None:
@@ -263,14 +270,52 @@ class SimulatedImuhipSensor:
         s = self.samples
         dt_us = int(round(1e6 / self.rate_hz))
         period = self.per_packet / self.rate_hz / self.speed
+        n_packets = -(-len(s) // self.per_packet)
+        span_us = int(round((s.time[-1] - s.time[0]) * 1e6)) + dt_us
         loop = asyncio.get_running_loop()
-        start = loop.time()
-        for k, i in enumerate(range(0, len(s), self.per_packet)):
-            j = min(i + self.per_packet, len(s))
-            t0_us = int(round(s.time[i] * 1e6))
-            if k not in self.drop:
-                packet = imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
-                await self.device.notify_subscribers(self.data, packet)
-                self.sent += 1
-            delay = start + (k + 1) * period - loop.time()
-            await asyncio.sleep(max(0.0, delay))
+        start, first = loop.time(), self._next
+        try:
+            while self.loop or self._next < n_packets:
+                k = self._next
+                lap, idx = divmod(k, n_packets)
+                i = idx * self.per_packet
+                j = min(i + self.per_packet, len(s))
+                t0_us = int(round(s.time[i] * 1e6)) + lap * span_us
+                self._next += 1
+                if k in self.disconnect_at and self._connection is not None:
+                    self.disconnect_at.discard(k)
+                    self._next -= 1
+                    connection, self._connection, self._task = self._connection, None, None
+                    await connection.disconnect()
+                    await self.advertise()
+                    return
+                if k in self.garbage:
+                    await self.device.notify_subscribers(self.data, b"\xde\xad\xbe\xef")
+                elif k not in self.drop:
+                    packet = imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
+                    await self.device.notify_subscribers(self.data, packet)
+                    self.sent += 1
+                delay = start + (k - first + 1) * period - loop.time()
+                await asyncio.sleep(max(0.0, delay))
+        finally:
+            if self._task is asyncio.current_task():
+                self._task = None
+
+
+SIMULATED = {"left_thigh": "F1:00:00:00:00:01", "right_thigh": "F1:00:00:00:00:02", "pelvis": "F1:00:00:00:00:03"}
+
+
+async def simulated_air(rate_hz: int = 104, speed: float = 1.0, pelvis: bool = False, seed: int = 0,
+                        **faults) -> tuple[VirtualAir, dict[str, str]]:
+    """A virtual air with sensors streaming a simulated drill session in a loop (the demo of
+    `imuhip record --simulate`); `faults` go to SimulatedImuhipSensor per location
+    ({'left_thigh': {'drop': {3}}})."""
+    from imuhip.simulate import simulate
+
+    rec = simulate("session", seed=seed, rate_hz=float(rate_hz), pelvis=pelvis, jitter_s=0.0).recording
+    air = VirtualAir()
+    for loc, sensor in rec.sensors.items():
+        name = {"left_thigh": "imuhip-L", "right_thigh": "imuhip-R", "pelvis": "imuhip-P"}[loc]
+        await air.add_sensor(SimulatedImuhipSensor(SIMULATED[loc], name, sensor, rate_hz, speed=speed, loop=True,
+                                                   **faults.get(loc, {})))
+    return air, {loc: SIMULATED[loc] for loc in rec.sensors}

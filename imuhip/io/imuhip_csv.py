@@ -102,6 +102,10 @@ class CsvWriter:
             _check_sensor_name(name)
         self._file.write(_format_rows(sensors, np.asarray(values, dtype=np.float64)))
 
+    def write_comment(self, text: str) -> None:
+        """A plain `#` comment line (not metadata: write no `key:` at its start)."""
+        self._file.write("# " + _escape(text).replace(":", " -") + "\n")
+
     def annotate(self, annotation: Annotation) -> None:
         self._file.write(f"# annotation: {_annotation_text(annotation)}\n")
 

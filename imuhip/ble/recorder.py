@@ -1,0 +1,198 @@
+"""Record imuhip-open sensors over BLE to an imuhip CSV, crash-safe, with a live view.
+
+One task per sensor connects (bleak, any backend), reads the scales, starts streaming and
+decodes every notification; samples go to the CSV as they arrive and the file is flushed and
+fsynced every `FLUSH_S`, so a crash or kill -9 loses at most that much. A disconnect is
+logged, the other sensors keep recording, and the sensor is reconnected with back-off. Lost
+notifications (sequence jumps) and undecodable packets are counted and logged, never fatal.
+
+Session clock: each sensor's device time (unwrapped microseconds) plus an offset fixed at its
+first packet (host receive time, the same host clock for all sensors), so left and right line
+up to within the first packet's radio delay; `ClockSync` estimates the drift for the summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from bleak import BleakClient
+from bleak.exc import BleakError
+
+from imuhip.ble import imuhip_open
+from imuhip.ble.clock import ClockSync, GapDetector, unwrap_us
+from imuhip.ble.errors import DecodeError
+from imuhip.io import CsvWriter
+from imuhip.recording import Annotation
+
+FLUSH_S = 0.5
+BACKOFF_S = (0.25, 8.0)
+LIVE_STILL_S = 1.0  # the first second of each sensor: quiet standing, the live reference
+
+
+@dataclass
+class SensorState:
+    location: str
+    address: str
+    samples: int = 0
+    packets: int = 0
+    lost_packets: int = 0
+    bad_packets: int = 0
+    disconnects: int = 0
+    last_error: str = ""
+    offset_s: float | None = None
+    last_time: float = -np.inf
+    device_us: int | None = None
+    clock: ClockSync = field(default_factory=ClockSync)
+    gaps: GapDetector = field(default_factory=GapDetector)
+    up: np.ndarray | None = None  # live reference: gravity direction at rest, sensor frame
+    ref_acc: list = field(default_factory=list)
+    tilt_deg: float = float("nan")
+    hold_start: float | None = None
+    hold_s: float = 0.0
+    best_hold_s: float = 0.0
+
+
+class Recorder:
+    """Record `sensors` ({location: address}) to `out`; `backend` is passed to BleakClient."""
+
+    def __init__(self, out, sensors: dict[str, str], backend=None, rate_hz: int = 104, drill: str | None = None,
+                 threshold_deg: float = 90.0, meta: dict | None = None, log=print):
+        self.out, self.backend, self.rate_hz = out, backend, rate_hz
+        self.drill, self.threshold = drill, threshold_deg
+        self.states = {loc: SensorState(loc, addr) for loc, addr in sensors.items()}
+        self.log = log
+        self.meta = dict(meta or {})
+        self._stop = asyncio.Event()
+        self._t0 = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def session_time(self) -> float:
+        return time.monotonic() - self._t0
+
+    async def run(self, duration_s: float | None = None) -> dict:
+        self._t0 = time.monotonic()
+        self.meta.setdefault("recorded_with", "imuhip record")
+        smeta = {loc: {"device_id": st.address, "protocol": "imuhip-open", "rate_hz": str(self.rate_hz)}
+                 for loc, st in self.states.items()}
+        with CsvWriter(self.out, self.meta, smeta) as writer:
+            self.writer = writer
+            tasks = [asyncio.create_task(self._sensor(st)) for st in self.states.values()]
+            flusher = asyncio.create_task(self._flush_loop())
+            try:
+                if duration_s is None:
+                    await self._stop.wait()
+                else:
+                    await asyncio.wait_for(self._stop.wait(), duration_s)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                for t in tasks + [flusher]:
+                    t.cancel()
+                await asyncio.gather(*tasks, flusher, return_exceptions=True)
+                if self.drill:
+                    writer.annotate(Annotation(0.0, round(self.session_time(), 3), self.drill, "both"))
+                writer.flush(fsync=True)
+        return self.summary()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            self.writer.flush(fsync=True)
+
+    async def _sensor(self, st: SensorState) -> None:
+        delay = BACKOFF_S[0]
+        while not self._stop.is_set():
+            lost = asyncio.Event()
+            try:
+                async with BleakClient(st.address, backend=self.backend, timeout=5.0,
+                                       disconnected_callback=lambda _c: lost.set()) as client:
+                    scales = imuhip_open.decode_info(await client.read_gatt_char(imuhip_open.INFO))
+                    answer: asyncio.Future = asyncio.get_running_loop().create_future()
+                    await client.start_notify(imuhip_open.CONTROL, lambda _c, d: answer.done() or answer.set_result(bytes(d)))
+                    await client.start_notify(imuhip_open.DATA, lambda _c, d: self._on_data(st, bytes(d), scales))
+                    await client.write_gatt_char(imuhip_open.CONTROL, imuhip_open.start_command(self.rate_hz), response=True)
+                    _, status = imuhip_open.decode_response(await asyncio.wait_for(answer, 5.0))
+                    if status != "ok":
+                        st.last_error = f"start refused: {status}"
+                        self.log(f"{st.location} ({st.address}): the sensor refused to start: {status}")
+                        return
+                    self.log(f"{st.location} ({st.address}): streaming at {self.rate_hz} Hz")
+                    delay = BACKOFF_S[0]
+                    st.gaps = GapDetector()  # a restarted stream counts from its own first packet
+                    await lost.wait()
+                    st.disconnects += 1
+                    self.writer.write_comment(f"{st.location} disconnected at {self.session_time():.3f} s")
+                    self.log(f"{st.location} ({st.address}): disconnected at {self.session_time():.1f} s; "
+                             f"reconnecting")
+            except (BleakError, asyncio.TimeoutError, OSError, DecodeError) as exc:
+                st.last_error = str(exc) or type(exc).__name__
+                self.log(f"{st.location} ({st.address}): {st.last_error}; retrying in {delay:.1f} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_S[1])
+
+    def _on_data(self, st: SensorState, data: bytes, scales) -> None:
+        host = self.session_time()
+        try:
+            p = imuhip_open.decode_data(data, scales)
+        except DecodeError as exc:
+            st.bad_packets += 1
+            self.log(f"{st.location}: {exc}")
+            return
+        gap = st.gaps.feed(p.sequence)
+        if gap and gap[1]:
+            st.lost_packets += gap[1]
+        st.device_us = unwrap_us(int(p.time_us[0]), st.device_us)
+        device_s = (st.device_us + (p.time_us.astype(np.int64) - int(p.time_us[0])) % 2**32) * 1e-6
+        st.clock.observe(float(device_s[-1]), host)
+        if st.offset_s is None:
+            st.offset_s = host - float(device_s[-1])
+        t = device_s + st.offset_s
+        keep = t > st.last_time
+        if not keep.any():
+            return
+        t, acc, gyr = t[keep], p.acc[keep], p.gyr[keep]
+        self.writer.append(st.location, t, acc, gyr)
+        st.last_time = float(t[-1])
+        st.samples += len(t)
+        st.packets += 1
+        self._live(st, t, acc)
+
+    def _live(self, st: SensorState, t: np.ndarray, acc: np.ndarray) -> None:
+        """Live thigh tilt from vertical (deg) and the hold timer above the threshold."""
+        if st.up is None:
+            st.ref_acc.append(acc)
+            if t[-1] - (st.offset_s or 0) >= LIVE_STILL_S or sum(len(a) for a in st.ref_acc) >= self.rate_hz:
+                mean = np.concatenate(st.ref_acc).mean(axis=0)
+                st.up = mean / np.linalg.norm(mean)
+            return
+        a = acc[-1] / np.linalg.norm(acc[-1])
+        st.tilt_deg = float(np.degrees(np.arccos(np.clip(a @ st.up, -1, 1))))
+        if st.tilt_deg >= self.threshold:
+            st.hold_start = st.hold_start if st.hold_start is not None else float(t[-1])
+            st.hold_s = float(t[-1]) - st.hold_start
+            st.best_hold_s = max(st.best_hold_s, st.hold_s)
+        else:
+            st.hold_start, st.hold_s = None, 0.0
+
+    def status_line(self) -> str:
+        parts = []
+        for st in self.states.values():
+            sent = st.packets + st.lost_packets
+            loss = 100.0 * st.lost_packets / sent if sent else 0.0
+            hold = f" HOLD {st.hold_s:5.1f} s" if st.hold_start is not None else ""
+            parts.append(f"{st.location}: {st.tilt_deg:5.1f}°{hold} loss {loss:.1f}%")
+        return f"{self.session_time():6.1f} s | " + " | ".join(parts)
+
+    def summary(self) -> dict:
+        out = {}
+        for loc, st in self.states.items():
+            _, drift = st.clock.offset_drift()
+            out[loc] = dict(address=st.address, samples=st.samples, packets=st.packets, lost_packets=st.lost_packets,
+                            bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.best_hold_s,
+                            drift_ppm=drift * 1e6, last_error=st.last_error)
+        return out
