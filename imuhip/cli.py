@@ -180,6 +180,15 @@ def _protocol(name: str | None, uuids: list[str]) -> str | None:
     return None
 
 
+def _virtual():
+    """The simulated-sensor factory, or one clear line when bumble is not installed."""
+    try:
+        from imuhip.ble.virtual import simulated_air
+    except ImportError as exc:
+        raise ImuhipError(f"virtual sensors need bumble ({exc}): pip install 'imuhip[sim]'") from None
+    return simulated_air
+
+
 def cmd_scan(args) -> int:
     import asyncio
 
@@ -189,7 +198,7 @@ def cmd_scan(args) -> int:
     async def scan():
         backend = None
         if args.simulate:
-            from imuhip.ble.virtual import simulated_air
+            simulated_air = _virtual()
 
             air, _ = await simulated_air(pelvis=True)
             backend = air.scanner_backend()
@@ -224,7 +233,7 @@ def cmd_record(args) -> int:
         sensors = {loc: addr for loc, addr in (("left_thigh", args.left), ("right_thigh", args.right),
                                                ("pelvis", args.pelvis)) if addr}
         if args.simulate:
-            from imuhip.ble.virtual import simulated_air
+            simulated_air = _virtual()
 
             air, simulated = await simulated_air(rate_hz=args.rate, pelvis=bool(args.pelvis) or not sensors,
                                                  speed=args.speed)
