@@ -49,6 +49,8 @@ def test_two_sensors_for_a_simulated_minute_every_sample_in_order(tmp_path):
         assert summary[loc]["samples"] == len(want) == len(got)
         assert np.allclose(np.diff(got.time), 1 / 104, atol=2e-5)  # device clock in whole microseconds
         assert np.abs(got.acc - want.acc).max() < 0.01 and np.abs(got.gyr - want.gyr).max() < 0.002
+        assert summary[loc]["battery_pct"] == 87
+    assert summary["left_thigh"]["reps"] == 55  # marching 60 s at 110 steps/min: every left knee lift counted live
     # both sensors on one session clock: their first samples within a packet of each other
     assert abs(rec["left_thigh"].time[0] - rec["right_thigh"].time[0]) < 19 / 104 / SPEED + 0.05
 
@@ -89,3 +91,24 @@ def test_kill_9_leaves_a_readable_file_missing_at_most_a_second(tmp_path):
     for s in rec.sensors.values():
         covered = s.time[-1] - s.time[0]
         assert covered >= (killed - first_data) - 1.0, f"only {covered:.2f} s on disk"
+
+
+def test_a_device_without_the_protocol_is_refused_clearly(tmp_path):
+    from bumble.gatt import Characteristic, Service
+
+    logs = []
+
+    async def main():
+        air = VirtualAir()
+        other = SimulatedImuhipSensor("F1:00:00:00:00:55", "heart-rate", simulate("standing", duration_s=3).recording[
+            "left_thigh"], 52)
+        other.install = lambda: other.device.add_service(Service("180D", [Characteristic(
+            "2A37", Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")]))
+        await air.add_sensor(other)
+        rec = Recorder(tmp_path / "x.csv", {"left_thigh": other.address}, backend=air.client_backend(),
+                       log=logs.append)
+        return await rec.run(duration_s=1.0)
+
+    summary = asyncio.run(main())
+    assert "does not offer the imuhip open protocol" in summary["left_thigh"]["last_error"]
+    assert any("0000180d-0000-1000-8000-00805f9b34fb" in m for m in logs)

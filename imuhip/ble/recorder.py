@@ -30,6 +30,31 @@ from imuhip.recording import Annotation
 FLUSH_S = 0.5
 BACKOFF_S = (0.25, 8.0)
 LIVE_STILL_S = 1.0  # the first second of each sensor: quiet standing, the live reference
+REP_UP_DEG, REP_DOWN_DEG = 45.0, 30.0  # live rep count: up past 45 deg of tilt, then back below 30
+MIN_MTU = 3 + imuhip_open.HEADER.size + 12  # room for one sample per notification
+BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
+
+
+def _unsupported(client) -> str | None:
+    """Why this connected device cannot be recorded, or None."""
+    uuids = {s.uuid.lower() for s in client.services}
+    if imuhip_open.SERVICE not in uuids:
+        return (f"does not offer the imuhip open protocol (services: {', '.join(sorted(uuids)) or 'none'}); "
+                f"only imuhip-open sensors can be recorded so far")
+    if client.mtu_size < MIN_MTU:
+        return f"ATT MTU {client.mtu_size} is too small: imuhip-open needs at least {MIN_MTU}"
+    return None
+
+
+async def _battery(client) -> int | None:
+    """Battery level (%) from the standard Battery Service, when the sensor has one."""
+    char = client.services.get_characteristic(BATTERY_LEVEL)
+    if char is None:
+        return None
+    try:
+        return int((await client.read_gatt_char(char))[0])
+    except (BleakError, IndexError):
+        return None
 
 
 @dataclass
@@ -51,6 +76,9 @@ class SensorState:
     ref_acc: list = field(default_factory=list)
     tilt_deg: float = float("nan")
     hold_start: float | None = None
+    battery_pct: int | None = None
+    reps: int = 0
+    _raised: bool = False
     hold_s: float = 0.0
     best_hold_s: float = 0.0
 
@@ -111,7 +139,13 @@ class Recorder:
             try:
                 async with BleakClient(st.address, backend=self.backend, timeout=5.0,
                                        disconnected_callback=lambda _c: lost.set()) as client:
+                    problem = _unsupported(client)
+                    if problem:
+                        st.last_error = problem
+                        self.log(f"{st.location} ({st.address}): {problem}")
+                        return
                     scales = imuhip_open.decode_info(await client.read_gatt_char(imuhip_open.INFO))
+                    st.battery_pct = await _battery(client)
                     answer: asyncio.Future = asyncio.get_running_loop().create_future()
                     await client.start_notify(imuhip_open.CONTROL, lambda _c, d: answer.done() or answer.set_result(bytes(d)))
                     await client.start_notify(imuhip_open.DATA, lambda _c, d: self._on_data(st, bytes(d), scales))
@@ -172,6 +206,11 @@ class Recorder:
             return
         a = acc[-1] / np.linalg.norm(acc[-1])
         st.tilt_deg = float(np.degrees(np.arccos(np.clip(a @ st.up, -1, 1))))
+        if st.tilt_deg >= REP_UP_DEG and not st._raised:
+            st._raised = True
+        elif st.tilt_deg <= REP_DOWN_DEG and st._raised:
+            st._raised = False
+            st.reps += 1
         if st.tilt_deg >= self.threshold:
             st.hold_start = st.hold_start if st.hold_start is not None else float(t[-1])
             st.hold_s = float(t[-1]) - st.hold_start
@@ -185,7 +224,8 @@ class Recorder:
             sent = st.packets + st.lost_packets
             loss = 100.0 * st.lost_packets / sent if sent else 0.0
             hold = f" HOLD {st.hold_s:5.1f} s" if st.hold_start is not None else ""
-            parts.append(f"{st.location}: {st.tilt_deg:5.1f}°{hold} loss {loss:.1f}%")
+            battery = f" battery {st.battery_pct}%" if st.battery_pct is not None else ""
+            parts.append(f"{st.location}: {st.tilt_deg:5.1f}°{hold} reps {st.reps} loss {loss:.1f}%{battery}")
         return f"{self.session_time():6.1f} s | " + " | ".join(parts)
 
     def summary(self) -> dict:
@@ -194,5 +234,6 @@ class Recorder:
             _, drift = st.clock.offset_drift()
             out[loc] = dict(address=st.address, samples=st.samples, packets=st.packets, lost_packets=st.lost_packets,
                             bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.best_hold_s,
+                            reps=st.reps, battery_pct=st.battery_pct,
                             drift_ppm=drift * 1e6, last_error=st.last_error)
         return out

@@ -243,6 +243,8 @@ class SimulatedImuhipSensor:
                 + np.array([int(self.rate_hz)], "<u2").tobytes() + self.name.encode())
         self.info = Characteristic(imuhip_open.INFO, Characteristic.Properties.READ, Characteristic.READABLE, info)
         self.device.add_service(Service(imuhip_open.SERVICE, [self.control, self.data, self.info]))
+        battery = Characteristic("2A19", Characteristic.Properties.READ, Characteristic.READABLE, bytes([87]))
+        self.device.add_service(Service("180F", [battery]))
 
     async def advertise(self) -> None:
         self.device.advertising_data = bytes(AdvertisingData([
