@@ -110,5 +110,30 @@ def test_a_device_without_the_protocol_is_refused_clearly(tmp_path):
         return await rec.run(duration_s=1.0)
 
     summary = asyncio.run(main())
-    assert "does not offer the imuhip open protocol" in summary["left_thigh"]["last_error"]
+    assert "does not offer a protocol imuhip records" in summary["left_thigh"]["last_error"]
     assert any("0000180d-0000-1000-8000-00805f9b34fb" in m for m in logs)
+
+
+def test_movesense_and_imuhip_sensors_recorded_together(tmp_path):
+    from imuhip.ble.virtual import SimulatedMovesenseSensor
+
+    truth = simulate("marching", seed=6, duration_s=20, rate_hz=104.0, jitter_s=0.0).recording
+    out = tmp_path / "mixed.csv"
+
+    async def main():
+        air = VirtualAir()
+        await air.add_sensor(SimulatedMovesenseSensor("F1:00:00:00:00:31", "Movesense 221", truth["left_thigh"], 104,
+                                                      speed=SPEED, drop={30}))
+        await air.add_sensor(SimulatedImuhipSensor("F1:00:00:00:00:32", "imuhip-R", truth["right_thigh"], 104,
+                                                   speed=SPEED))
+        rec = Recorder(out, {"left_thigh": "F1:00:00:00:00:31", "right_thigh": "F1:00:00:00:00:32"},
+                       backend=air.client_backend(), rate_hz=104, log=lambda m: None)
+        return await rec.run(duration_s=26 / SPEED + 1.5)
+
+    summary = asyncio.run(main())
+    rec = read_csv(out, check=False)
+    left = rec["left_thigh"]
+    assert summary["left_thigh"]["lost_packets"] == 1  # found from the Movesense timestamps
+    assert len(left) == len(truth["left_thigh"]) - 8
+    assert np.abs(left.acc[:200] - truth["left_thigh"].acc[:200]).max() < 1e-5  # float32 on the air
+    assert len(rec["right_thigh"]) == len(truth["right_thigh"])

@@ -1,4 +1,4 @@
-"""Record imuhip-open sensors over BLE to an imuhip CSV, crash-safe, with a live view.
+"""Record imuhip-open and Movesense sensors over BLE to an imuhip CSV, crash-safe, with a live view.
 
 One task per sensor connects (bleak, any backend), reads the scales, starts streaming and
 decodes every notification; samples go to the CSV as they arrive and the file is flushed and
@@ -21,7 +21,7 @@ import numpy as np
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from imuhip.ble import imuhip_open
+from imuhip.ble import imuhip_open, movesense
 from imuhip.ble.clock import ClockSync, GapDetector, unwrap_us
 from imuhip.ble.errors import DecodeError
 from imuhip.io import CsvWriter
@@ -33,17 +33,20 @@ LIVE_STILL_S = 1.0  # the first second of each sensor: quiet standing, the live 
 REP_UP_DEG, REP_DOWN_DEG = 45.0, 30.0  # live rep count: up past 45 deg of tilt, then back below 30
 MIN_MTU = 3 + imuhip_open.HEADER.size + 12  # room for one sample per notification
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
+MOVESENSE_REF = 0x63
 
 
-def _unsupported(client) -> str | None:
-    """Why this connected device cannot be recorded, or None."""
+def _protocol(client) -> str:
+    """The recordable protocol this connected device speaks, or why it cannot be recorded."""
     uuids = {s.uuid.lower() for s in client.services}
-    if imuhip_open.SERVICE not in uuids:
-        return (f"does not offer the imuhip open protocol (services: {', '.join(sorted(uuids)) or 'none'}); "
-                f"only imuhip-open sensors can be recorded so far")
-    if client.mtu_size < MIN_MTU:
-        return f"ATT MTU {client.mtu_size} is too small: imuhip-open needs at least {MIN_MTU}"
-    return None
+    if imuhip_open.SERVICE in uuids:
+        if client.mtu_size < MIN_MTU:
+            return f"ATT MTU {client.mtu_size} is too small: imuhip-open needs at least {MIN_MTU}"
+        return "imuhip-open"
+    if movesense.SERVICE in uuids:
+        return "movesense"
+    return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense); services: "
+            f"{', '.join(sorted(uuids)) or 'none'}")
 
 
 async def _battery(client) -> int | None:
@@ -79,6 +82,7 @@ class SensorState:
     battery_pct: int | None = None
     reps: int = 0
     _raised: bool = False
+    expected_ms: float | None = None  # Movesense: device time expected for the next packet
     hold_s: float = 0.0
     best_hold_s: float = 0.0
 
@@ -139,23 +143,18 @@ class Recorder:
             try:
                 async with BleakClient(st.address, backend=self.backend, timeout=5.0,
                                        disconnected_callback=lambda _c: lost.set()) as client:
-                    problem = _unsupported(client)
-                    if problem:
-                        st.last_error = problem
-                        self.log(f"{st.location} ({st.address}): {problem}")
+                    protocol = _protocol(client)
+                    if protocol not in STARTERS:
+                        st.last_error = protocol
+                        self.log(f"{st.location} ({st.address}): {protocol}")
                         return
-                    scales = imuhip_open.decode_info(await client.read_gatt_char(imuhip_open.INFO))
                     st.battery_pct = await _battery(client)
-                    answer: asyncio.Future = asyncio.get_running_loop().create_future()
-                    await client.start_notify(imuhip_open.CONTROL, lambda _c, d: answer.done() or answer.set_result(bytes(d)))
-                    await client.start_notify(imuhip_open.DATA, lambda _c, d: self._on_data(st, bytes(d), scales))
-                    await client.write_gatt_char(imuhip_open.CONTROL, imuhip_open.start_command(self.rate_hz), response=True)
-                    _, status = imuhip_open.decode_response(await asyncio.wait_for(answer, 5.0))
-                    if status != "ok":
-                        st.last_error = f"start refused: {status}"
-                        self.log(f"{st.location} ({st.address}): the sensor refused to start: {status}")
+                    refused = await STARTERS[protocol](self, client, st)
+                    if refused:
+                        st.last_error = f"start refused: {refused}"
+                        self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
                         return
-                    self.log(f"{st.location} ({st.address}): streaming at {self.rate_hz} Hz")
+                    self.log(f"{st.location} ({st.address}): streaming {protocol} at {self.rate_hz} Hz")
                     delay = BACKOFF_S[0]
                     st.gaps = GapDetector()  # a restarted stream counts from its own first packet
                     await lost.wait()
@@ -168,6 +167,23 @@ class Recorder:
                 self.log(f"{st.location} ({st.address}): {st.last_error}; retrying in {delay:.1f} s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_S[1])
+
+    async def _start_imuhip(self, client, st: SensorState) -> str | None:
+        scales = imuhip_open.decode_info(await client.read_gatt_char(imuhip_open.INFO))
+        answer: asyncio.Future = asyncio.get_running_loop().create_future()
+        await client.start_notify(imuhip_open.CONTROL, lambda _c, d: answer.done() or answer.set_result(bytes(d)))
+        await client.start_notify(imuhip_open.DATA, lambda _c, d: self._on_data(st, bytes(d), scales))
+        await client.write_gatt_char(imuhip_open.CONTROL, imuhip_open.start_command(self.rate_hz), response=True)
+        _, status = imuhip_open.decode_response(await asyncio.wait_for(answer, 5.0))
+        return None if status == "ok" else status
+
+    async def _start_movesense(self, client, st: SensorState) -> str | None:
+        assembler = movesense.Assembler()
+        st.expected_ms = None
+        await client.start_notify(movesense.NOTIFY, lambda _c, d: self._on_movesense(st, bytes(d), assembler))
+        await client.write_gatt_char(movesense.WRITE, movesense.subscribe_command(MOVESENSE_REF, self.rate_hz),
+                                     response=True)
+        return None
 
     def _on_data(self, st: SensorState, data: bytes, scales) -> None:
         host = self.session_time()
@@ -182,6 +198,29 @@ class Recorder:
             st.lost_packets += gap[1]
         st.device_us = unwrap_us(int(p.time_us[0]), st.device_us)
         device_s = (st.device_us + (p.time_us.astype(np.int64) - int(p.time_us[0])) % 2**32) * 1e-6
+        self._accept(st, device_s, p.acc, p.gyr, host)
+
+    def _on_movesense(self, st: SensorState, data: bytes, assembler) -> None:
+        host = self.session_time()
+        try:
+            p = assembler.feed(data)
+        except DecodeError as exc:
+            st.bad_packets += 1
+            self.log(f"{st.location}: {exc}")
+            return
+        if p is None:
+            return
+        step_ms = 1000.0 / self.rate_hz
+        st.device_us = unwrap_us(p.timestamp_ms, st.device_us)  # a u32 millisecond counter
+        if st.expected_ms is not None:
+            missing = round((st.device_us - st.expected_ms) / (len(p.acc) * step_ms))
+            st.lost_packets += max(0, missing)
+        st.expected_ms = st.device_us + len(p.acc) * step_ms
+        device_s = (st.device_us + step_ms * np.arange(len(p.acc))) * 1e-3
+        self._accept(st, device_s, p.acc, p.gyr, host)
+
+    def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float) -> None:
+        """Samples with device times (s) onto the session clock, into the CSV and the live view."""
         st.clock.observe(float(device_s[-1]), host)
         if st.offset_s is None:
             st.offset_s = host - float(device_s[-1])
@@ -189,7 +228,7 @@ class Recorder:
         keep = t > st.last_time
         if not keep.any():
             return
-        t, acc, gyr = t[keep], p.acc[keep], p.gyr[keep]
+        t, acc, gyr = t[keep], acc[keep], gyr[keep]
         self.writer.append(st.location, t, acc, gyr)
         st.last_time = float(t[-1])
         st.samples += len(t)
@@ -237,3 +276,6 @@ class Recorder:
                             reps=st.reps, battery_pct=st.battery_pct,
                             drift_ppm=drift * 1e6, last_error=st.last_error)
         return out
+
+
+STARTERS = {"imuhip-open": Recorder._start_imuhip, "movesense": Recorder._start_movesense}

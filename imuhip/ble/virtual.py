@@ -33,7 +33,7 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
-from imuhip.ble import imuhip_open
+from imuhip.ble import imuhip_open, movesense
 from imuhip.recording import SensorData
 
 CENTRAL_ADDRESS = "F0:00:00:00:00:01"
@@ -265,6 +265,10 @@ class SimulatedImuhipSensor:
             self._task.cancel()
             self._task = None
 
+    def _encode(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> bytes:
+        s = self.samples
+        return imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
+
     async def _answer(self, connection, command: int, status: int) -> None:
         await self.device.indicate_subscribers(self.control, bytes([imuhip_open.RESPONSE, command, status]))
 
@@ -294,14 +298,48 @@ class SimulatedImuhipSensor:
                 if k in self.garbage:
                     await self.device.notify_subscribers(self.data, b"\xde\xad\xbe\xef")
                 elif k not in self.drop:
-                    packet = imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
-                    await self.device.notify_subscribers(self.data, packet)
+                    await self.device.notify_subscribers(self.data, self._encode(k, t0_us, dt_us, i, j))
                     self.sent += 1
                 delay = start + (k - first + 1) * period - loop.time()
                 await asyncio.sleep(max(0.0, delay))
         finally:
             if self._task is asyncio.current_task():
                 self._task = None
+
+
+class SimulatedMovesenseSensor(SimulatedImuhipSensor):
+    """A Movesense sensor (GATT SensorData protocol, IMU6 subscription), 8 samples a packet."""
+
+    def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, **kwargs):
+        kwargs.setdefault("per_packet", 8)
+        super().__init__(address, name, samples, rate_hz, **kwargs)
+        self.ref = 0
+
+    def install(self) -> None:
+        self.data = Characteristic(movesense.NOTIFY, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")
+        self.control = Characteristic(movesense.WRITE, Characteristic.Properties.WRITE
+                                      | Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
+                                      Characteristic.WRITEABLE, CharacteristicValue(write=self._on_command))
+        self.device.add_service(Service(movesense.SERVICE, [self.control, self.data]))
+
+    async def advertise(self) -> None:
+        self.device.advertising_data = bytes(AdvertisingData([
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
+        await self.device.start_advertising(advertising_interval_min=20)
+
+    def _on_command(self, connection, value) -> None:
+        value = bytes(value)
+        if value[:1] == b"\x01" and len(value) > 2:  # subscribe <ref> <path>
+            self.ref, self._connection = value[1], connection
+            if self._task is None:
+                self._task = asyncio.get_running_loop().create_task(self._stream())
+        elif value[:1] == b"\x02" and self._task is not None:  # unsubscribe
+            self._task.cancel()
+            self._task = None
+
+    def _encode(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> bytes:
+        s = self.samples
+        return movesense.encode_imu6(self.ref, int(round(t0_us / 1000)), s.acc[i:j], s.gyr[i:j])
 
 
 SIMULATED = {"left_thigh": "F1:00:00:00:00:01", "right_thigh": "F1:00:00:00:00:02", "pelvis": "F1:00:00:00:00:03"}
