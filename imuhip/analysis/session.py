@@ -206,7 +206,7 @@ def analyze(rec: Recording, drill: str | None = None, side: str = "both", option
                 seg_strides += found
         strides += seg_strides
         if seg.drill in RUN_DRILLS:
-            runs.append(_run_summary(seg, seg_strides, t, warnings))
+            runs.append(_run_summary(seg, seg_strides, warnings))
             last = t >= t[-1] - 1.0
             if seg.end_s >= t[-1] - 0.5 and any(np.nanmax(table[f"{n}_elevation_deg"].to_numpy()[last])
                                                  - np.nanmin(table[f"{n}_elevation_deg"].to_numpy()[last])
@@ -252,7 +252,7 @@ def _table_test(t: np.ndarray, elev: np.ndarray, side: str) -> dict:
                 sd_deg=float(np.nanstd(mid)))
 
 
-def _run_summary(seg: Segment, strides: list[Stride], t: np.ndarray, warnings: list[str]) -> dict:
+def _run_summary(seg: Segment, strides: list[Stride], warnings: list[str]) -> dict:
     durations = [s.duration_s for s in strides]
     peaks = [s.peak_flexion_deg for s in strides]
     cadence = 120.0 / float(np.mean(durations)) if durations else None

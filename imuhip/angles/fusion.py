@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-G = 9.80665
+from imuhip.io.units import G
+
 # Index of each state entry.
 Q0, BIAS0, HEAD_C, HEAD_S, STILL_T, PREV_T, GMAG, PREV_W = 0, 4, 7, 8, 9, 10, 11, 12
 STATE_SIZE = 15

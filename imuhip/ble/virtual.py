@@ -258,7 +258,7 @@ class SimulatedImuhipSensor:
         if cmd == bytes([imuhip_open.CMD_START]):
             self._connection = connection
             status = 3 if self.reject_start else 0
-            asyncio.get_running_loop().create_task(self._answer(connection, imuhip_open.CMD_START, status))
+            asyncio.get_running_loop().create_task(self._answer(imuhip_open.CMD_START, status))
             if status == 0 and self._task is None:
                 self._task = asyncio.get_running_loop().create_task(self._stream())
         elif cmd == bytes([imuhip_open.CMD_STOP]) and self._task is not None:
@@ -269,7 +269,7 @@ class SimulatedImuhipSensor:
         s = self.samples
         return imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
 
-    async def _answer(self, connection, command: int, status: int) -> None:
+    async def _answer(self, command: int, status: int) -> None:
         await self.device.indicate_subscribers(self.control, bytes([imuhip_open.RESPONSE, command, status]))
 
     async def _stream(self) -> None:

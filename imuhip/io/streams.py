@@ -63,9 +63,7 @@ def numeric(df: pd.DataFrame, cols: list[str], path) -> np.ndarray:
 
 def increasing(t: np.ndarray, *arrays: np.ndarray):
     """Drop samples whose time does not increase (repeated or stepped-back timestamps)."""
-    keep = np.concatenate([[True], np.diff(t) > 0])
-    if not keep.all():
-        keep = t > np.maximum.accumulate(np.concatenate([[-np.inf], t[:-1]]))
+    keep = t > np.maximum.accumulate(np.concatenate([[-np.inf], t[:-1]]))
     return (t[keep],) + tuple(a[keep] for a in arrays)
 
 
