@@ -120,16 +120,12 @@ def find_reps(t: np.ndarray, angle: np.ndarray, side: str, prominence: float = 1
     for k, p in enumerate(peaks):
         if k and gaps[k - 1] > set_gap_factor * median_gap:
             set_index += 1
-        near = x >= x[p] - top_tolerance
-        a = p
-        while a > 0 and near[a - 1]:
-            a -= 1
-        b = p
-        while b < len(x) - 1 and near[b + 1]:
-            b += 1
-        level = x[p] - top_tolerance
-        top = _crossing(t, x, b + 1, level) - _crossing(t, x, a, level)
         lo, hi = int(props["left_bases"][k]), int(props["right_bases"][k])
+        level = x[p] - top_tolerance  # the top lies between the bases (prominence > tolerance)
+        below = np.flatnonzero(x[lo:hi + 1] < level) + lo
+        a = int(below[below < p][-1]) + 1 if (below < p).any() else lo
+        b = int(below[below > p][0]) - 1 if (below > p).any() else hi
+        top = _crossing(t, x, b + 1, level) - _crossing(t, x, a, level)
         rise = _transit(t, x, lo, p)
         lower = _transit(t, x, p, hi)
         reps.append(Rep(side, float(t[p]), float(x[p]), float(top), rise, lower, set_index))

@@ -13,7 +13,7 @@ import pandas as pd
 from imuhip import __version__
 from imuhip.analysis.events import Hold, Rep, Stride, find_holds, find_reps, find_strides
 from imuhip.analysis.symmetry import DEFAULT_THRESHOLD_SA_PCT, Symmetry, compare
-from imuhip.angles import angles_table
+from imuhip.angles import SegmentAngles, angles_table
 from imuhip.arrays import plain, true_runs
 from imuhip.errors import InputError
 from imuhip.recording import Recording
@@ -155,10 +155,17 @@ def _detect(t: np.ndarray, table: pd.DataFrame, thighs: list[str], options: Opti
 def analyze(rec: Recording, drill: str | None = None, side: str = "both", options: Options | None = None,
             calibrations: dict | None = None, source: str = "") -> Analysis:
     """Analyse a session: see the module docstring. `drill`/`side` override the annotations."""
-    options = options or Options()
     if side not in ("left", "right", "both"):
         raise InputError(f"side must be left, right or both; got {side!r}")
     table, results = angles_table(rec, calibrations)
+    return analyze_angles(table, results, rec, drill, side, options, source)
+
+
+def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: Recording, drill: str | None = None,
+                   side: str = "both", options: Options | None = None, source: str = "") -> Analysis:
+    """`analyze` on angles already computed (`angles_table`); `rec` gives annotations, meta and
+    warnings only, so its sensors may be empty (the chunked reader of large files uses this)."""
+    options = options or Options()
     warnings = list(rec.warnings) + [w for r in results.values() for w in r.warnings]
     thighs = [n for n in results if "thigh" in n]
     t = table["time_s"].to_numpy()

@@ -50,9 +50,7 @@ def compare(metric: str, unit: str, left: np.ndarray, right: np.ndarray,
     sa = float(symmetry_angle(L, R))
     si = (L - R) / ((L + R) / 2.0) * 100.0 if L + R != 0 else float("nan")
     if len(left) >= 2 and len(right) >= 2:
-        rng = np.random.default_rng(seed)
-        lm = left[rng.integers(0, len(left), (BOOTSTRAP, len(left)))].mean(axis=1)
-        rm = right[rng.integers(0, len(right), (BOOTSTRAP, len(right)))].mean(axis=1)
+        lm, rm = _bootstrap_means(left, seed), _bootstrap_means(right, seed + 1)
         lo, hi = np.percentile(symmetry_angle(lm, rm), [2.5, 97.5])
         ci = (float(lo), float(hi))
         beyond_variability = lo > 0 or hi < 0
@@ -63,3 +61,11 @@ def compare(metric: str, unit: str, left: np.ndarray, right: np.ndarray,
     lower = "left" if L < R else "right" if R < L else "none"
     return Symmetry(metric, unit, L, R, L - R, si, sa, ci, len(left), len(right), flagged, lower,
                     threshold_sa_pct)
+
+
+def _bootstrap_means(x: np.ndarray, seed: int) -> np.ndarray:
+    """BOOTSTRAP means of resamples of x, drawn a block at a time (bounded memory for long runs)."""
+    rng = np.random.default_rng(seed)
+    block = max(1, min(BOOTSTRAP, 2_000_000 // len(x)))
+    return np.concatenate([x[rng.integers(0, len(x), (min(block, BOOTSTRAP - i), len(x)))].mean(axis=1)
+                           for i in range(0, BOOTSTRAP, block)])

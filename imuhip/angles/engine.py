@@ -106,7 +106,13 @@ def angles_table(rec: Recording, calibrations: dict[str, Calibration] | None = N
     standing = [(a.start_s, a.end_s) for a in rec.annotations if a.drill == "standing"]
     names = thighs + (["pelvis"] if "pelvis" in rec.sensors else [])
     results = {n: segment_angles(rec.sensors[n], n, calibrations.get(n), standing) for n in names}
-    t = rec.sensors[thighs[0]].time
+    return table_of(results), results
+
+
+def table_of(results: dict[str, SegmentAngles]) -> pd.DataFrame:
+    """The angles table of `angles_table` from per-sensor results (thighs first, then pelvis)."""
+    thighs = [n for n in results if "thigh" in n]
+    t = results[thighs[0]].time
     cols = {"time_s": t}
     for n in thighs:
         r = results[n]
@@ -118,7 +124,7 @@ def angles_table(rec: Recording, calibrations: dict[str, Calibration] | None = N
         for n in thighs:
             side = n.split("_")[0] if "_" in n else n
             cols[f"{side}_hip_flexion_deg"] = cols[f"{n}_elevation_deg"] - tilt
-    return pd.DataFrame(cols), results
+    return pd.DataFrame(cols)
 
 
 class StreamingAngles:

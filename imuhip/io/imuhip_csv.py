@@ -22,7 +22,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterator
 
 import numpy as np
 import pandas as pd
@@ -176,8 +176,8 @@ def _comment_lines(data: bytes):
         pos = -1 if end == -1 else data.find(b"\n#", end)
 
 
-def _parse_comments(data: bytes, path: str, strict: bool):
-    """Metadata, sensor metadata and annotations from the `#` lines."""
+def _parse_comments(data: bytes, path: str, line0: int = 0):
+    """Metadata, sensor metadata and annotations from the `#` lines (line numbers + `line0`)."""
     meta: dict[str, str] = {}
     sensor_meta: dict[str, dict[str, str]] = {}
     annotations: list[Annotation] = []
@@ -208,7 +208,7 @@ def _parse_comments(data: bytes, path: str, strict: bool):
             else:
                 meta[key] = value
         except (ValueError, InputError) as exc:
-            line = _line_of(data, start)
+            line = _line_of(data, start) + line0
             raise ColumnError(f"bad metadata line: {getattr(exc, 'detail', exc)}", path, line) from None
     return version, meta, sensor_meta, annotations
 
@@ -265,17 +265,60 @@ def read_csv(path: str | os.PathLike, *, strict: bool = False, acc_unit: str = "
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path_s) from None
+    return _parse(data, path_s, strict, acc_unit, gyr_unit, check)
+
+
+def read_csv_chunks(path: str | os.PathLike, chunk_bytes: int = 64 << 20, *, acc_unit: str = "m/s^2",
+                    gyr_unit: str = "rad/s", check: bool = True) -> Iterator[Recording]:
+    """A large imuhip CSV in pieces of about `chunk_bytes` of file, each a `Recording` holding that
+    piece's rows (a sensor without rows there is absent) and the metadata and annotations written
+    in that piece; memory stays near `chunk_bytes` whatever the file's size. Same checks and messages as
+    `read_csv` (file and line), also for time going backwards across two pieces; gap warnings are
+    left out (`imuhip info` lists gaps)."""
+    path_s = str(path)
+    last_time: dict[str, float] = {}
+    try:
+        f = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path_s) from None
+    with f:
+        data = f.read(chunk_bytes) + f.readline()
+        header = re.search(rb"^(?!#)[^\r\n]*\S[^\r\n]*$", data, re.M)
+        line0 = 0  # data's line 1 is the file's line line0 + 1
+        next_line = 1 + data.count(b"\n")  # the file's line where the next piece starts
+        while data:
+            rec = _parse(data, path_s, False, acc_unit, gyr_unit, check, line0, gap_notes=False, allow_empty=True)
+            for name, s in rec.sensors.items():
+                if name in last_time and s.time[0] <= last_time[name]:
+                    raise TimeOrderError(f"time {float(s.time[0])!r} s of sensor {name} does not follow "
+                                         f"{last_time[name]!r} s of the rows before line {line0 + 2}; time must "
+                                         f"increase strictly within each sensor", path_s, None)
+                last_time[name] = float(s.time[-1])
+            yield rec
+            block = f.read(chunk_bytes)
+            if not block or header is None:
+                break
+            block += f.readline()
+            data = header.group(0).rstrip(b"\r") + b"\n" + block
+            line0 = next_line - 2  # the header line stands in front of the piece
+            next_line += block.count(b"\n")
+
+
+def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str, check: bool, line0: int = 0,
+           gap_notes: bool = True, allow_empty: bool = False) -> Recording:
+    """The Recording in `data` (a whole file, or a header line and a piece of one whose first line
+    is line `line0 + 1` of the file)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     notes: list[str] = []
 
-    version, meta, sensor_meta, annotations = _parse_comments(data, path_s, strict)
+    version, meta, sensor_meta, annotations = _parse_comments(data, path_s, line0)
 
     # Header: first line that is neither a comment nor blank.
     header_match = re.search(rb"^(?!#)[^\r\n]*\S[^\r\n]*$", data, re.M)
     if header_match is None:
         raise EmptyFileError(f"no header row; expected {','.join(COLUMNS)}", path_s, None)
-    header_line = _line_of(data, header_match.start())
+    header_line = _line_of(data, header_match.start()) + line0
     header = [h.strip() for h in header_match.group(0).decode("utf-8", "replace").rstrip("\r").split(",")]
     _check_header(header, path_s, header_line)
     body_start = header_match.end() + 1
@@ -298,6 +341,8 @@ def read_csv(path: str | os.PathLike, *, strict: bool = False, acc_unit: str = "
                 body = body + b"\n"
 
     lines = _data_line_numbers(body, header_line + 1)
+    if lines.size == 0 and allow_empty:
+        return Recording({}, meta, annotations, notes)
     if lines.size == 0:
         raise EmptyFileError("no data rows after the header", path_s, header_line)
 
@@ -367,7 +412,7 @@ def read_csv(path: str | os.PathLike, *, strict: bool = False, acc_unit: str = "
         if gyr_unit != "rad/s":
             smeta["gyr_unit"] = gyr_unit
         sensors[name] = SensorData(t, acc, gyr, smeta)
-        gaps = sensors[name].gaps
+        gaps = sensors[name].gaps if gap_notes else []
         if gaps:
             longest = max(gaps, key=lambda g: g.end_s - g.start_s)
             msg = (f"{path_s}: sensor {name}: {len(gaps)} gap(s), ~{sum(g.missing_samples for g in gaps)} "

@@ -1,0 +1,59 @@
+"""Analysis of imuhip CSV files too large to hold in memory (a 10-hour recording is ~1 GB of
+text): read in pieces, calibrate each sensor on the first piece, stream every piece through the
+same fusion kernel (`StreamingAngles`, bit-identical to a batch run with that calibration), and
+keep only time and angles (86 MB per sensor for 10 h at 100 Hz).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+
+from imuhip.analysis.session import Analysis, Options, analyze_angles
+from imuhip.angles import SegmentAngles, StreamingAngles, segment_angles, table_of
+from imuhip.errors import InputError
+from imuhip.io.imuhip_csv import read_csv_chunks
+from imuhip.recording import Recording
+
+PIECE_BYTES = 64 << 20  # ~35 min of two thighs at 100 Hz: the calibration window
+
+
+def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side: str = "both",
+                        options: Options | None = None, source: str = "",
+                        piece_bytes: int = PIECE_BYTES) -> Analysis:
+    """`analyze(read_csv(path))` in bounded memory; the sensor axes and sign come from the first
+    `piece_bytes` of the file (so it must begin with quiet standing and some movement, as usual)."""
+    pieces = read_csv_chunks(path, piece_bytes)
+    first = next(pieces)
+    names = [n for n in first.sensors if "thigh" in n]
+    if not names:
+        raise InputError(f"no thigh sensor in the first {piece_bytes >> 20} MB (sensors: "
+                         f"{', '.join(first.sensors) or 'none'}); name them left_thigh / right_thigh", str(path))
+    names += ["pelvis"] if "pelvis" in first.sensors else []
+    standing = [(a.start_s, a.end_s) for a in first.annotations if a.drill == "standing"]
+    live, notes = {}, {}
+    for n in names:
+        r = segment_angles(first.sensors[n], n, None, standing)
+        live[n], notes[n] = StreamingAngles(r.calibration, n), r.warnings
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {n: [] for n in names}
+    meta: dict[str, str] = {}
+    annotations, warnings = [], list(first.warnings)
+    for rec in itertools.chain([first], pieces):
+        meta.update(rec.meta)
+        annotations += rec.annotations
+        warnings += rec.warnings if rec is not first else []
+        for n, s in rec.sensors.items():
+            if n not in live:
+                raise InputError(f"sensor {n} first appears after the first {piece_bytes >> 20} MB: "
+                                 f"cannot calibrate it", str(path))
+            parts[n].append((s.time, *live[n].update(s.time, s.acc, s.gyr)))
+    results = {}
+    for n in names:
+        piece = parts.pop(n)
+        t, elev, abd = (np.concatenate([p[k] for p in piece]) for k in range(3))
+        results[n] = SegmentAngles(t, elev, abd, np.full(0, np.nan), live[n].calibration,
+                                   notes[n])
+    context = Recording({}, meta, annotations, warnings)
+    return analyze_angles(table_of(results), results, context, drill, side, options, source)
