@@ -37,7 +37,11 @@ def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side:
     for n in names:
         r = segment_angles(first.sensors[n], n, None, standing)
         live[n], notes[n] = StreamingAngles(r.calibration, n), r.warnings
-    parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {n: [] for n in names}
+    # One array per sensor and column, sized by the file's line count: pages never written are
+    # never resident, and nothing is copied at the end (piecewise lists fragment the heap).
+    capacity = _line_count(path)
+    out = {n: np.empty((3, capacity)) for n in names}  # time, elevation, abduction
+    filled = dict.fromkeys(names, 0)
     meta: dict[str, str] = {}
     annotations, warnings = [], list(first.warnings)
     for rec in itertools.chain([first], pieces):
@@ -48,12 +52,20 @@ def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side:
             if n not in live:
                 raise InputError(f"sensor {n} first appears after the first {piece_bytes >> 20} MB: "
                                  f"cannot calibrate it", str(path))
-            parts[n].append((s.time, *live[n].update(s.time, s.acc, s.gyr)))
-    results = {}
-    for n in names:
-        piece = parts.pop(n)
-        t, elev, abd = (np.concatenate([p[k] for p in piece]) for k in range(3))
-        results[n] = SegmentAngles(t, elev, abd, np.full(0, np.nan), live[n].calibration,
-                                   notes[n])
+            i, j = filled[n], filled[n] + len(s)
+            out[n][0, i:j] = s.time
+            out[n][1, i:j], out[n][2, i:j] = live[n].update(s.time, s.acc, s.gyr)
+            filled[n] = j
+    results = {n: SegmentAngles(*out[n][:, :filled[n]], np.full(0, np.nan), live[n].calibration, notes[n])
+               for n in names}
     context = Recording({}, meta, annotations, warnings)
     return analyze_angles(table_of(results), results, context, drill, side, options, source)
+
+
+def _line_count(path: str | os.PathLike, block: int = 16 << 20) -> int:
+    """Lines in the file (an upper bound on its data rows)."""
+    n = 1
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            n += chunk.count(b"\n")
+    return n

@@ -113,18 +113,21 @@ def table_of(results: dict[str, SegmentAngles]) -> pd.DataFrame:
     """The angles table of `angles_table` from per-sensor results (thighs first, then pelvis)."""
     thighs = [n for n in results if "thigh" in n]
     t = results[thighs[0]].time
-    cols = {"time_s": t}
-    for n in thighs:
-        r = results[n]
-        cols[f"{n}_elevation_deg"] = _on_clock(t, r.time, r.elevation)
-        cols[f"{n}_abduction_deg"] = _on_clock(t, r.time, r.abduction)
+    sides = [n.split("_")[0] if "_" in n else n for n in thighs]
+    names = ["time_s"] + [f"{n}_{k}_deg" for n in thighs for k in ("elevation", "abduction")]
     if "pelvis" in results:
-        tilt = _on_clock(t, results["pelvis"].time, results["pelvis"].elevation)
-        cols["pelvis_tilt_deg"] = tilt
-        for n in thighs:
-            side = n.split("_")[0] if "_" in n else n
-            cols[f"{side}_hip_flexion_deg"] = cols[f"{n}_elevation_deg"] - tilt
-    return pd.DataFrame(cols)
+        names += ["pelvis_tilt_deg"] + [f"{side}_hip_flexion_deg" for side in sides]
+    block = np.empty((len(t), len(names)), order="F")  # filled in place: no copy into the frame
+    block[:, 0] = t
+    for i, n in enumerate(thighs):
+        block[:, 1 + 2 * i] = _on_clock(t, results[n].time, results[n].elevation)
+        block[:, 2 + 2 * i] = _on_clock(t, results[n].time, results[n].abduction)
+    if "pelvis" in results:
+        k = 1 + 2 * len(thighs)
+        block[:, k] = _on_clock(t, results["pelvis"].time, results["pelvis"].elevation)
+        for i in range(len(thighs)):
+            block[:, k + 1 + i] = block[:, 1 + 2 * i] - block[:, k]
+    return pd.DataFrame(block, columns=names, copy=False)
 
 
 class StreamingAngles:
