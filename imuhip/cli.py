@@ -6,6 +6,7 @@ Every command prints one clear line and exits 2 on bad input (no traceback).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -153,6 +154,23 @@ def cmd_compare(args) -> int:
     if args.csv:
         sessions.to_csv(args.csv, index=False, float_format="%.3f")
         print(f"wrote {args.csv}")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from imuhip.batch import Settings, run_batch
+
+    settings = Settings(args.drill, args.side, args.threshold, args.thresholds, args.html)
+    r = run_batch(args.inputs, args.out, settings, args.workers, args.scheduler, progress=not args.quiet)
+    where = "Dask at " + args.scheduler if args.scheduler else f"{args.workers or os.cpu_count()} local worker(s)"
+    print(f"{r.found} recording(s): {r.analysed - r.failed} analysed, {r.skipped} unchanged since the last run "
+          f"(skipped), {r.failed} failed; {r.seconds:.1f} s on {where}")
+    print(f"wrote {Path(args.out) / 'cohort.parquet'}, cohort.csv ({len(r.cohort)} rows), sessions/")
+    if r.failed:
+        print(f"errors ({Path(args.out) / 'errors.csv'}):", file=sys.stderr)
+        for row in r.errors.itertuples(index=False):
+            print(f"  {row.message}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -363,6 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--html", metavar="OUT.html")
     cmp.add_argument("--csv", metavar="OUT.csv", help="one row per session")
     cmp.set_defaults(func=cmd_compare)
+
+    bat = sub.add_parser("batch", help="analyse every recording under folders into a cohort table, in parallel "
+                         "(local cores or a Dask cluster), resumable",
+                         description="Exit status: 0 all analysed, 1 some sessions failed (see errors.csv), "
+                         "2 the command itself could not run.")
+    bat.add_argument("inputs", nargs="+", metavar="INPUT", help="recordings or folders (searched recursively)")
+    bat.add_argument("--out", required=True, metavar="DIR")
+    bat.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    bat.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                     "(needs imuhip[dask]; workers must have imuhip and see the input files)")
+    bat.add_argument("--drill", choices=DRILLS, help="treat every file as this drill")
+    bat.add_argument("--side", choices=["left", "right", "both"], default="both")
+    bat.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
+    bat.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
+    bat.add_argument("--html", action="store_true", help="also write an HTML report per session")
+    bat.add_argument("--quiet", action="store_true", help="no progress bar")
+    bat.set_defaults(func=cmd_batch)
 
     scan = sub.add_parser("scan", help="list nearby supported BLE sensors (name, address, RSSI, protocol)")
     scan.add_argument("--timeout", type=float, default=5.0, help="s (default 5)")
