@@ -12,6 +12,7 @@ EXPECT = {
     "compare_left_right.py": "sprint.peak_flexion_deg: left",
     "simulate_and_angles.py": "left_thigh: elevation RMSE",
     "record_csv.py": "recorded 300 samples, 100 Hz",
+    "batch_cohort.py": "4 sessions, 0 failed",
 }
 
 

@@ -1,12 +1,11 @@
 """Analysis of imuhip CSV files too large to hold in memory (a 10-hour recording is ~1 GB of
-text): read in pieces, calibrate each sensor on the first piece, stream every piece through the
+text): read in pieces, calibrate each sensor on the first part of the file, stream every piece through the
 same fusion kernel (`StreamingAngles`, bit-identical to a batch run with that calibration), and
 keep only time and angles (86 MB per sensor for 10 h at 100 Hz).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 
 import numpy as np
@@ -17,19 +16,21 @@ from imuhip.errors import InputError
 from imuhip.io.imuhip_csv import read_csv_chunks
 from imuhip.recording import Recording
 
-PIECE_BYTES = 64 << 20  # ~35 min of two thighs at 100 Hz: the calibration window
+CALIBRATION_BYTES = 32 << 20  # ~17 min of two thighs at 100 Hz: where the sensor axes are found
+PIECE_BYTES = 8 << 20  # read and fused a piece at a time
 
 
 def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side: str = "both",
-                        options: Options | None = None, source: str = "",
+                        options: Options | None = None, source: str = "", calibration_bytes: int = CALIBRATION_BYTES,
                         piece_bytes: int = PIECE_BYTES) -> Analysis:
     """`analyze(read_csv(path))` in bounded memory; the sensor axes and sign come from the first
-    `piece_bytes` of the file (so it must begin with quiet standing and some movement, as usual)."""
-    pieces = read_csv_chunks(path, piece_bytes)
-    first = next(pieces)
+    `calibration_bytes` of the file (so it must begin with quiet standing and some movement, as usual)."""
+    calibration_piece = read_csv_chunks(path, calibration_bytes)
+    first = next(calibration_piece)
+    calibration_piece.close()
     names = [n for n in first.sensors if "thigh" in n]
     if not names:
-        raise InputError(f"no thigh sensor in the first {piece_bytes >> 20} MB (sensors: "
+        raise InputError(f"no thigh sensor in the first {calibration_bytes >> 20} MB (sensors: "
                          f"{', '.join(first.sensors) or 'none'}); name them left_thigh / right_thigh", str(path))
     names += ["pelvis"] if "pelvis" in first.sensors else []
     standing = [(a.start_s, a.end_s) for a in first.annotations if a.drill == "standing"]
@@ -42,15 +43,16 @@ def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side:
     capacity = _line_count(path)
     out = {n: np.empty((3, capacity)) for n in names}  # time, elevation, abduction
     filled = dict.fromkeys(names, 0)
+    del first
     meta: dict[str, str] = {}
-    annotations, warnings = [], list(first.warnings)
-    for rec in itertools.chain([first], pieces):
+    annotations, warnings = [], []
+    for rec in read_csv_chunks(path, piece_bytes):
         meta.update(rec.meta)
         annotations += rec.annotations
-        warnings += rec.warnings if rec is not first else []
+        warnings += rec.warnings
         for n, s in rec.sensors.items():
             if n not in live:
-                raise InputError(f"sensor {n} first appears after the first {piece_bytes >> 20} MB: "
+                raise InputError(f"sensor {n} first appears after the first {calibration_bytes >> 20} MB: "
                                  f"cannot calibrate it", str(path))
             i, j = filled[n], filled[n] + len(s)
             out[n][0, i:j] = s.time

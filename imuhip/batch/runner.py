@@ -41,6 +41,7 @@ class BatchResult:
     errors: pd.DataFrame
     seconds: float
     peak_rss_mb: float  # largest peak resident memory reported by a worker (this run)
+    first_result_s: float  # from the start to the first finished session (worker start-up included)
 
 
 def _session_name(path: Path) -> str:
@@ -98,7 +99,7 @@ def run_batch(inputs: list[str | os.PathLike], out: str | os.PathLike, settings:
             todo.append((f, digest))
     skipped = len(entries)
     todo.sort(key=lambda item: -_size(item[0]))  # longest first: no long task left alone at the end
-    peak, futures = 0.0, {}
+    peak, futures, first = 0.0, {}, float("nan")
     if todo:
         executor, client = _executor(workers, scheduler)
         bar = _bar(len(todo), progress)
@@ -112,6 +113,8 @@ def run_batch(inputs: list[str | os.PathLike], out: str | os.PathLike, settings:
                     except Exception as exc:  # the worker died (out of memory, killed) or was lost
                         result = {"error": f"{f}: worker failed: {type(exc).__name__}: {exc}",
                                   "error_type": "worker"}
+                    if first != first:
+                        first = time.perf_counter() - t0
                     entry = _save(out, f, digest, key, result)
                     manifest.write(json.dumps(entry) + "\n")
                     manifest.flush()
@@ -144,7 +147,8 @@ def run_batch(inputs: list[str | os.PathLike], out: str | os.PathLike, settings:
     tmp = out / (MANIFEST + ".tmp")  # compacted: the latest entry of each recording still there
     tmp.write_text("".join(json.dumps(e) + "\n" for e in ordered), encoding="utf-8")
     tmp.replace(out / MANIFEST)
-    return BatchResult(len(files), len(todo), skipped, len(errors), cohort, errors, time.perf_counter() - t0, peak)
+    return BatchResult(len(files), len(todo), skipped, len(errors), cohort, errors, time.perf_counter() - t0, peak,
+                       first)
 
 
 def _save(out: Path, f: Path, digest: str, key: str, result: dict) -> dict:
