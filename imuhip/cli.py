@@ -274,6 +274,8 @@ def cmd_record(args) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, rec.stop)
         task = asyncio.create_task(rec.run(args.duration))
+        if not args.no_keys:
+            _read_marks(loop, rec, tty)
         while not task.done():
             await asyncio.sleep(0.5)
             if tty:
@@ -287,6 +289,29 @@ def cmd_record(args) -> int:
               f"bad notification(s), {s['disconnects']} disconnect(s), longest hold {s['best_hold_s']:.1f} s"
               + (f", last error: {s['last_error']}" if s["last_error"] else ""))
     return 0
+
+
+def _read_marks(loop, rec, tty: bool) -> None:
+    """Drill marks typed while recording: one line each on standard input (see `parse_mark`)."""
+    from imuhip.ble.recorder import MARK_KEYS, parse_mark
+
+    def on_line():
+        line = sys.stdin.readline()
+        if not line:  # end of input: no more marks
+            loop.remove_reader(sys.stdin.fileno())
+            return
+        try:
+            said = rec.mark(parse_mark(line))
+        except ImuhipError as exc:
+            said = str(exc)
+        print(("\n" if tty else "") + "mark: " + said, flush=True)
+
+    try:
+        loop.add_reader(sys.stdin.fileno(), on_line)
+    except (OSError, ValueError, AttributeError, NotImplementedError):
+        return  # no readable standard input (a file, Windows' console): marks by --drill only
+    print("mark drills as you go: type " + ", ".join(f"{i} {n}" for i, n in enumerate(MARK_KEYS, 1))
+          + " (or any drill name) and Enter; Enter alone ends the mark", flush=True)
 
 
 def cmd_simulate(args) -> int:
@@ -416,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--rate", type=int, default=104, help="sample rate to request, Hz (default 104)")
     rec.add_argument("--threshold", type=float, default=90.0, help="live hold threshold, deg (default 90)")
     rec.add_argument("--simulate", action="store_true", help="record virtual sensors (imuhip[sim]); no hardware")
+    rec.add_argument("--no-keys", action="store_true", help="do not read drill marks from standard input")
     rec.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     rec.set_defaults(func=cmd_record)
 

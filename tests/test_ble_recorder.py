@@ -14,7 +14,8 @@ import pytest
 pytest.importorskip("bumble")
 
 from imuhip import read_csv  # noqa: E402
-from imuhip.ble.recorder import Recorder  # noqa: E402
+from imuhip.errors import InputError  # noqa: E402
+from imuhip.ble.recorder import Recorder, parse_mark  # noqa: E402
 from imuhip.ble.virtual import SimulatedImuhipSensor, VirtualAir  # noqa: E402
 from imuhip.simulate import simulate  # noqa: E402
 
@@ -137,3 +138,59 @@ def test_movesense_and_imuhip_sensors_recorded_together(tmp_path):
     assert len(left) == len(truth["left_thigh"]) - 8
     assert np.abs(left.acc[:200] - truth["left_thigh"].acc[:200]).max() < 1e-5  # float32 on the air
     assert len(rec["right_thigh"]) == len(truth["right_thigh"])
+
+
+def test_drills_marked_live_become_annotations_written_at_once(tmp_path):
+    truth = simulate("marching", seed=7, duration_s=20, rate_hz=104.0, jitter_s=0.0).recording
+    out = tmp_path / "marked.csv"
+    said = []
+
+    async def main():
+        air = VirtualAir()
+        await air.add_sensor(SimulatedImuhipSensor("F1:00:00:00:00:31", "left_thigh", truth["left_thigh"], 104,
+                                                   speed=SPEED))
+        rec = Recorder(out, {"left_thigh": "F1:00:00:00:00:31"}, backend=air.client_backend(), rate_hz=104,
+                       log=lambda m: None)
+
+        async def typist():
+            await asyncio.sleep(0.2)
+            said.append(rec.mark(parse_mark("1")))           # standing
+            await asyncio.sleep(0.2)
+            said.append(rec.mark(parse_mark("march")))       # ends standing, starts marching
+            await asyncio.sleep(0.2)
+            said.append(rec.mark(parse_mark("")))            # ends marching
+            assert [a.drill for a in read_csv(out, check=False).annotations] == ["standing", "marching"]
+            said.append(rec.mark(parse_mark("table test")))  # left open: closed when the recording stops
+
+        task = asyncio.create_task(typist())
+        summary = await rec.run(duration_s=1.2)
+        await task
+        return summary
+
+    asyncio.run(main())
+    marks = read_csv(out, check=False).annotations
+    assert [a.drill for a in marks] == ["standing", "marching", "table_test"]
+    assert all(0.1 < a.end_s - a.start_s < 0.6 for a in marks[:2]) and marks[0].end_s == marks[1].start_s
+    assert "standing marked" in said[1] and said[2].startswith("marching marked")
+    with pytest.raises(InputError, match="could be seated_hip_flexor, sprint, standing"):
+        parse_mark("s")
+    assert parse_mark("9") == "sprint" and parse_mark("A-skip") == "a_skip"
+
+
+def test_record_cli_reads_drill_marks_typed_on_standard_input(tmp_path):
+    out = tmp_path / "typed.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "imuhip.cli", "record", "--simulate", "--out", str(out),
+                             "--duration", "4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and out.read_bytes().count(b"\n") > 40):
+        time.sleep(0.05)
+    proc.stdin.write("2\n")
+    proc.stdin.flush()
+    time.sleep(1.0)
+    proc.stdin.write("no such drill\n\n")
+    proc.stdin.flush()
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert "mark: standing_knee_raise from" in stdout and "mark: no drill 'no such drill'" in stdout
+    (mark,) = read_csv(out, check=False).annotations
+    assert mark.drill == "standing_knee_raise" and 0.8 < mark.end_s - mark.start_s < 2.0

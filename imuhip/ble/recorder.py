@@ -24,10 +24,34 @@ from bleak.exc import BleakError
 from imuhip.ble import imuhip_open, movesense
 from imuhip.ble.clock import ClockSync, GapDetector, unwrap_us
 from imuhip.ble.errors import DecodeError
+from imuhip.errors import InputError
 from imuhip.io import CsvWriter
 from imuhip.recording import Annotation
 
 FLUSH_S = 0.5
+#: Drills markable live by number (any drill name, or its unique beginning, works too).
+MARK_KEYS = ["standing", "standing_knee_raise", "seated_hip_flexor", "a_skip", "marching", "half_kneeling_stretch",
+             "table_test", "run", "sprint"]
+
+
+def parse_mark(line: str) -> str | None:
+    """The drill a typed line marks: a number of MARK_KEYS, a drill name or its unique beginning;
+    an empty line ends the current mark (None)."""
+    from imuhip.analysis.session import DRILLS
+
+    text = line.strip().lower().replace(" ", "_").replace("-", "_")
+    if not text:
+        return None
+    if text.isdigit() and 1 <= int(text) <= len(MARK_KEYS):
+        return MARK_KEYS[int(text) - 1]
+    names = sorted(set(DRILLS) | {"standing"})
+    if text in names:
+        return text
+    starts = [n for n in names if n.startswith(text)]
+    if len(starts) == 1:
+        return starts[0]
+    raise InputError(f"no drill {line.strip()!r}" + (f" (could be {', '.join(starts)})" if starts else "")
+                     + f"; type 1-{len(MARK_KEYS)} or a drill name, Enter to end a mark")
 BACKOFF_S = (0.25, 8.0)
 LIVE_STILL_S = 1.0  # the first second of each sensor: quiet standing, the live reference
 REP_UP_DEG, REP_DOWN_DEG = 45.0, 30.0  # live rep count: up past 45 deg of tilt, then back below 30
@@ -99,6 +123,8 @@ class Recorder:
         self.meta = dict(meta or {})
         self._stop = asyncio.Event()
         self._t0 = None
+        self._open_mark: tuple[str, float] | None = None  # drill being marked, since (session s)
+        self.writer: CsvWriter | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -128,8 +154,26 @@ class Recorder:
                 await asyncio.gather(*tasks, flusher, return_exceptions=True)
                 if self.drill:
                     writer.annotate(Annotation(0.0, round(self.session_time(), 3), self.drill, "both"))
+                self.mark(None)
                 writer.flush(fsync=True)
         return self.summary()
+
+    def mark(self, drill: str | None) -> str:
+        """Mark `drill` from now on, ending the drill marked before (None: just end it). Each ended
+        mark is written and fsynced at once as an annotation. Returns what was done, for the log."""
+        if self.writer is None:
+            return "not recording yet: mark again in a moment"
+        now = round(self.session_time(), 3)
+        said = []
+        if self._open_mark:
+            name, start = self._open_mark
+            self.writer.annotate(Annotation(start, now, name, "both"))
+            self.writer.flush(fsync=True)
+            said.append(f"{name} marked {start:.1f}-{now:.1f} s")
+        self._open_mark = (drill, now) if drill else None
+        if drill:
+            said.append(f"{drill} from {now:.1f} s (Enter ends it)")
+        return "; ".join(said) or "no drill being marked"
 
     async def _flush_loop(self) -> None:
         while True:
