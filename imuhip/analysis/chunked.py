@@ -60,8 +60,13 @@ def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side:
             filled[n] = j
     results = {n: SegmentAngles(*out[n][:, :filled[n]], np.full(0, np.nan), live[n].calibration, notes[n])
                for n in names}
+    table = table_of(results)
+    # The table holds the angles now: let the per-sensor arrays go before the analysis runs.
+    empty = np.empty(0)
+    results = {n: SegmentAngles(empty, empty, empty, empty, r.calibration, r.warnings) for n, r in results.items()}
+    del out
     context = Recording({}, meta, annotations, warnings)
-    return analyze_angles(table_of(results), results, context, drill, side, options, source)
+    return analyze_angles(table, results, context, drill, side, options, source)
 
 
 def _line_count(path: str | os.PathLike, block: int = 16 << 20) -> int:
