@@ -24,7 +24,7 @@ import numpy as np
 from imuhip.analysis import analyze
 from imuhip.batch import Settings, run_batch
 from imuhip.io import read_any, write_csv
-from imuhip.io.imuhip_csv import CsvWriter
+from imuhip.io.imuhip_csv import CsvWriter, merged_rows
 from imuhip.simulate import simulate
 
 SCENARIOS = [("marching", {"duration_s": 60}), ("knee_raise_hold", {"hold_s": {"left": 20.0, "right": 20.0}}),
@@ -36,8 +36,7 @@ def make_sessions(folder: Path, n: int) -> None:
     templates = []
     for k, (name, kw) in enumerate(SCENARIOS):
         rec = simulate(name, seed=k, **kw).recording
-        keep = {s: d for s, d in rec.sensors.items()}
-        for s in keep.values():
+        for s in rec.sensors.values():
             m = s.time <= s.time[0] + 60.0
             s.time, s.acc, s.gyr = s.time[m], s.acc[m], s.gyr[m]
         templates.append(rec)
@@ -50,15 +49,9 @@ def make_sessions(folder: Path, n: int) -> None:
 def make_long(path: Path, hours: float) -> None:
     """A long two-thigh recording: one simulated hour repeated end to end."""
     rec = simulate("marching", seed=0, duration_s=3600).recording
-    names = list(rec.sensors)
-    ss = [rec.sensors[n] for n in names]
-    t = np.concatenate([s.time for s in ss])
-    which = np.concatenate([np.full(len(s), i) for i, s in enumerate(ss)])
-    order = np.lexsort((which, t))
-    values = np.concatenate([np.column_stack([s.time, s.acc, s.gyr]) for s in ss])[order]
-    labels = [names[i] for i in which[order].tolist()]
-    span = float(t.max() - t.min()) + 0.01
-    with CsvWriter(path, rec.meta, {n: rec.sensors[n].meta for n in names}) as w:
+    labels, values = merged_rows(rec)
+    span = float(values[-1, 0] - values[0, 0]) + 0.01
+    with CsvWriter(path, rec.meta, {n: s.meta for n, s in rec.sensors.items()}) as w:
         for a in rec.annotations:
             w.annotate(a)
         for k in range(int(np.ceil(hours))):

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from imuhip.errors import InputError
+from imuhip.io.detect import file_head as _head
 from imuhip.io import (hugadb, metabase, movesense_json, phyphox, polar_logger, sensor_logger, sensorlog, witmotion,
                        xsens_dot, xsens_mt)
 
@@ -22,11 +23,6 @@ TAKEN = {".csv", ".tsv", ".zip"}
 SNIFFED = {".txt", ".json"}
 _TEXT_FORMATS = (xsens_mt, hugadb, polar_logger, metabase, xsens_dot, phyphox, sensorlog, witmotion, movesense_json)
 _FOLDER_FORMATS = (polar_logger, metabase, phyphox)
-
-
-def _head(path: Path) -> str:
-    with open(path, "rb") as f:
-        return f.read(4096).decode("utf-8-sig", errors="replace")
 
 
 def _is_export_folder(folder: Path) -> bool:

@@ -57,6 +57,7 @@ def _process(path: str, settings: Settings) -> dict:
     from imuhip.analysis.chunked import analyze_csv_chunked
     from imuhip.batch.cohort import cohort_rows
     from imuhip.io import read_any
+    from imuhip.io.detect import file_head
     from imuhip.report import load_catalog, verdicts
     from imuhip.report.html import render_html
     from imuhip.report.outputs import report_dict
@@ -65,18 +66,13 @@ def _process(path: str, settings: Settings) -> dict:
     p = Path(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ImuhipWarning)  # they are kept in the analysis' warnings
-        if p.is_file() and p.stat().st_size > LARGE_CSV_BYTES and _head(p).startswith("# imuhip-csv"):
+        if p.is_file() and p.stat().st_size > LARGE_CSV_BYTES and file_head(p).startswith("# imuhip-csv"):
             analysis = analyze_csv_chunked(p, settings.drill, settings.side, options, source=p.name)
         else:
             analysis = analyze(read_any(p), settings.drill, settings.side, options, source=p.name)
         found = verdicts(analysis, load_catalog(settings.thresholds))
         html = render_html(analysis, found) if settings.html else None
     return {"report": report_dict(analysis, found), "rows": cohort_rows(analysis, found, str(path)), "html": html}
-
-
-def _head(path: Path) -> str:
-    with open(path, "rb") as f:
-        return f.read(64).decode("utf-8", errors="replace")
 
 
 def _peak_rss_mb() -> float:

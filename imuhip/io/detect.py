@@ -17,7 +17,8 @@ FORMATS = ("imuhip CSV", "Sensor Logger (folder or zip)", "Polar Sensor Logger",
            "phyphox", "Movella DOT", "Xsens MT Manager", "HuGaDB", "SensorLog", "WitMotion", "Movesense JSON")
 
 
-def _head(path: Path) -> str:
+def file_head(path: Path) -> str:
+    """The first 4 KiB of a file as text (what format sniffing looks at)."""
     with open(path, "rb") as f:
         return f.read(4096).decode("utf-8-sig", errors="replace")
 
@@ -34,7 +35,7 @@ def read_any(path: str | os.PathLike, sensor: str | None = None) -> Recording:
             return sensor_logger.read_sensor_logger(p, name)
         files = [f for f in p.iterdir() if f.is_file()] if p.is_dir() else []
         for f in sorted(files):
-            head = _head(f)
+            head = file_head(f)
             if polar_logger.looks_like(head):
                 return polar_logger.read_polar_logger(p, name)
             if metabase.looks_like(head):
@@ -42,7 +43,7 @@ def read_any(path: str | os.PathLike, sensor: str | None = None) -> Recording:
             if phyphox.looks_like(head):
                 return phyphox.read_phyphox(p, name)
         raise InputError(f"no recording imuhip knows in this folder; it reads: {', '.join(FORMATS)}", str(p))
-    head = _head(p)
+    head = file_head(p)
     first = head.splitlines()[0] if head else ""
     looks_imuhip = head.startswith("#") and not hugadb.looks_like(head)
     if looks_imuhip or first.startswith("time_s") or all(c in first for c in COLUMNS):

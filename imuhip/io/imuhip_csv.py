@@ -136,15 +136,19 @@ def write_csv(recording: Recording, path: str | os.PathLike) -> None:
     with CsvWriter(path, recording.meta, {n: recording.sensors[n].meta for n in names}) as w:
         for a in recording.annotations:
             w.annotate(a)
-        if not names:
-            return
-        sensors = [recording.sensors[n] for n in names]
-        time = np.concatenate([s.time for s in sensors])
-        which = np.concatenate([np.full(len(s), i) for i, s in enumerate(sensors)])
-        order = np.lexsort((which, time))
-        values = np.concatenate([np.column_stack([s.time, s.acc, s.gyr]) for s in sensors])[order]
-        labels = [names[i] for i in which[order].tolist()]
-        w.write_rows(labels, values)
+        if names:
+            w.write_rows(*merged_rows(recording))
+
+
+def merged_rows(recording: Recording) -> tuple[list[str], np.ndarray]:
+    """(sensor label per row, rows (N, 7): time_s, acc, gyr) of all sensors merged in time order."""
+    names = list(recording.sensors)
+    sensors = [recording.sensors[n] for n in names]
+    time = np.concatenate([s.time for s in sensors])
+    which = np.concatenate([np.full(len(s), i) for i, s in enumerate(sensors)])
+    order = np.lexsort((which, time))
+    values = np.concatenate([np.column_stack([s.time, s.acc, s.gyr]) for s in sensors])[order]
+    return [names[i] for i in which[order].tolist()], values
 
 
 # ---------------------------------------------------------------- reading
