@@ -269,7 +269,8 @@ def cmd_record(args) -> int:
                 raise ImuhipError(f"Bluetooth unavailable: {exc}; {BLUETOOTH_HELP}") from None
         rec = Recorder(args.out, sensors, backend=backend, rate_hz=args.rate, drill=args.drill,
                        threshold_deg=args.threshold, meta={"athlete": args.athlete} if args.athlete else None,
-                       log=lambda m: print(("\n" if tty else "") + m, flush=True))
+                       log=lambda m: print(("\n" if tty else "") + m, flush=True),
+                       clock_speed=args.speed if args.simulate else 1.0)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, rec.stop)

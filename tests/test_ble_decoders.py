@@ -36,6 +36,49 @@ def test_polar_sample_times_end_at_the_frame_stamp():
     assert t[-1] == frame.timestamp_ns and np.allclose(np.diff(t), 19_230_769)
 
 
+@pytest.mark.parametrize("vec", load("polar_pmd")["control"], ids=lambda v: v["name"])
+def test_polar_control_point_vectors(vec):
+    data = bytes.fromhex(vec["hex"])
+    if vec["kind"] == "start":
+        assert polar_pmd.start_command(vec["measurement"], vec["rate_hz"], vec["resolution"], vec["range"]) == data
+    elif vec["kind"] == "response":
+        r = polar_pmd.decode_response(data)
+        assert (r.op, r.measurement, r.status, r.factor) == (vec["op"], vec["measurement"], vec["status"], vec["factor"])
+    else:
+        assert polar_pmd.decode_features(data) == set(vec["measurements"])
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_polar_frames_encode_and_decode_back(compressed):
+    values = np.random.default_rng(3).integers(-20000, 20000, (40, 3))
+    frame = polar_pmd.decode_frame(polar_pmd.encode_frame(polar_pmd.ACC, 10**18, values, compressed))
+    assert frame.timestamp_ns == 10**18 and np.array_equal(frame.values, values)
+
+
+def test_polar_gyro_put_on_the_acc_clock_and_lost_frames_found():
+    """ACC frames of 10 samples, GYRO frames of 4 stamped half a sample later; GYRO 20..23 lost."""
+    rate, step = 52.0, 1e9 / 52
+    t = np.arange(60) * step
+    signal = np.column_stack([np.sin(t * 1e-9), np.cos(t * 1e-9), t * 1e-9])
+    frames = [polar_pmd.Frame(polar_pmd.GYRO, int(t[k + 3] + step / 2), 2 * signal[k:k + 4])
+              for k in range(0, 60, 4) if k != 20]
+    frames += [polar_pmd.Frame(polar_pmd.ACC, int(t[k + 9]), signal[k:k + 10]) for k in range(0, 60, 10)]
+    times = {m: polar_pmd.StreamTimes(rate) for m in (polar_pmd.ACC, polar_pmd.GYRO)}
+    merger = polar_pmd.Merger(rate)
+    out, lost = [], 0
+    for frame in sorted(frames, key=lambda f: f.timestamp_ns):  # in the order a sensor sends them
+        ft, missing = times[frame.measurement].feed(frame)
+        lost += missing
+        merger.add(frame.measurement, ft, frame.values)
+        out.append(merger.pop())
+    at, acc, gyr = (np.concatenate([o[i] for o in out]) for i in range(3))
+    assert lost == 4
+    idx = np.round(at / step).astype(int)
+    assert np.array_equal(acc, signal[idx])
+    assert sorted(set(range(60)) - set(idx)) == [21, 22, 23]  # no gyro within half a step: left out, not invented
+    assert np.abs(gyr - 2 * signal[idx]).max() < step * 1e-9 * 1.02  # interpolated; the gyro lags half a step
+
+
 def test_imuhip_open_vectors():
     doc = load("imuhip_open")
     scales = imuhip_open.decode_info(bytes.fromhex(doc["info_hex"]))

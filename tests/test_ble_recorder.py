@@ -194,3 +194,70 @@ def test_record_cli_reads_drill_marks_typed_on_standard_input(tmp_path):
     assert "mark: standing_knee_raise from" in stdout and "mark: no drill 'no such drill'" in stdout
     (mark,) = read_csv(out, check=False).annotations
     assert mark.drill == "standing_knee_raise" and 0.8 < mark.end_s - mark.start_s < 2.0
+
+
+def test_clocks_running_3000_ppm_apart_stay_lined_up(tmp_path):
+    """Left clock 2000 ppm fast, right 1000 ppm slow: each sensor's device time is steered onto the
+    host clock, so the two timelines do not slide apart (uncorrected: 270 ms over 90 s)."""
+    speed, seconds = 15.0, 90.0
+    truth = simulate("marching", seed=6, duration_s=seconds, rate_hz=104.0, jitter_s=0.0).recording
+    out = tmp_path / "drift.csv"
+
+    async def main():
+        air = VirtualAir()
+        for addr, loc, ppm in (("F1:00:00:00:00:51", "left_thigh", 2000), ("F1:00:00:00:00:52", "right_thigh", -1000)):
+            await air.add_sensor(SimulatedImuhipSensor(addr, loc, truth[loc], 104, speed=speed, clock_ppm=ppm))
+        rec = Recorder(out, {"left_thigh": "F1:00:00:00:00:51", "right_thigh": "F1:00:00:00:00:52"},
+                       backend=air.client_backend(), rate_hz=104, log=lambda m: None, clock_speed=speed)
+        return await rec.run(duration_s=seconds / speed + 1.5)
+
+    summary = asyncio.run(main())
+    rec = read_csv(out, check=False)
+    left, right = rec["left_thigh"].time, rec["right_thigh"].time
+    n = min(len(left), len(right))
+    apart = left[:n] - right[:n]  # same simulated instant on both thighs
+    slide = apart[-1] - apart[n // 2]
+    rates = [(t[-1] - t[len(t) // 2]) / (len(t) - 1 - len(t) // 2) * 104 - 1 for t in (left, right)]
+    estimated = summary["left_thigh"]["drift_ppm"] - summary["right_thigh"]["drift_ppm"]
+    print(f"\nclocks 3000 ppm apart: estimated {-estimated:.0f} ppm apart; over the last 45 s the thighs slid "
+          f"{slide * 1e3:.1f} ms apart (uncorrected: {3000e-6 * seconds / 2 * 1e3:.0f} ms); session rates "
+          f"{rates[0] * 1e6:.0f} / {rates[1] * 1e6:.0f} ppm")
+    assert abs(-estimated - 3000) < 300
+    assert abs(slide) < 0.010
+    assert abs(rates[0] - rates[1]) < 300e-6
+
+
+def test_polar_verity_sense_recorded_acc_and_gyro_on_one_clock(tmp_path):
+    """Control-point start with settings, factors from the responses, delta-compressed ACC and raw GYRO
+    frames merged; a lost notification counted; an H10 (no gyro) and a sensor on its charger refused."""
+    from imuhip.ble.virtual import SimulatedPolarSensor
+
+    truth = simulate("marching", seed=8, duration_s=20, rate_hz=104.0, jitter_s=0.0).recording
+    out = tmp_path / "polar.csv"
+    logs = []
+    sensors = {"left_thigh": "F1:00:00:00:00:61", "right_thigh": "F1:00:00:00:00:62", "pelvis": "F1:00:00:00:00:63"}
+
+    async def main():
+        air = VirtualAir()
+        await air.add_sensor(SimulatedPolarSensor(sensors["left_thigh"], "Polar Sense B5", truth["left_thigh"], 104,
+                                                  speed=SPEED, drop={10}))
+        await air.add_sensor(SimulatedPolarSensor(sensors["right_thigh"], "Polar H10 1", truth["right_thigh"], 104,
+                                                  speed=SPEED, gyro=False))
+        await air.add_sensor(SimulatedPolarSensor(sensors["pelvis"], "Polar Sense C7", truth["right_thigh"], 104,
+                                                  speed=SPEED, reject_start=True))
+        rec = Recorder(out, sensors, backend=air.client_backend(), rate_hz=104, log=logs.append)
+        return await rec.run(duration_s=26 / SPEED + 1.5)
+
+    summary = asyncio.run(main())
+    rec = read_csv(out, check=False)
+    got, want = rec["left_thigh"], truth["left_thigh"]
+    assert summary["left_thigh"]["lost_packets"] == 3  # the ACC frame and the two GYRO frames of one packet
+    idx = np.round((got.time - got.time[0]) * 104).astype(int)  # which true sample each row is
+    assert sorted(set(range(len(want))) - set(idx)) == list(range(360, 396))  # exactly the lost 36 samples
+    acc_err, gyr_err = np.abs(got.acc - want.acc[idx]).max(), np.abs(got.gyr - want.gyr[idx]).max()
+    print(f"\nPolar through PMD: {len(got)} of {len(want)} samples, max error acc {acc_err:.4f} m/s^2, "
+          f"gyro {gyr_err:.5f} rad/s (16-bit, factors 0.244 mG and 0.061 deg/s per LSB)")
+    assert acc_err < 0.0025 and gyr_err < 0.0022  # within 1 and 2 LSB (the gyro is interpolated)
+    assert "no GYRO stream (this sensor offers ACC" in summary["right_thigh"]["last_error"]
+    assert summary["pelvis"]["last_error"] == "start refused: ACC: device in charger"
+    assert "right_thigh" not in rec.sensors and "pelvis" not in rec.sensors

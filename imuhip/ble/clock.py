@@ -2,9 +2,11 @@
 
 Each notification carries a device timestamp; the host sees it arrive later by a variable
 delay (radio, OS) that is never negative. `ClockSync` keeps the lower envelope of
-(host receive time - device time) and fits offset and drift to it, so the session time of a
-sample is `device_time * (1 + drift) + offset`. Sequence numbers (or, without them, device
-time jumps) reveal lost notifications, reported as gaps.
+(host receive time - device time) over the last few minutes and fits offset and drift to it.
+`SessionClock` maps device time to session time with that fit without ever jumping: it starts
+at the first packet's offset and, every couple of seconds, steers its rate so that it meets the
+fitted line a few seconds later (a continuous, monotonic, piecewise-linear mapping). Sequence
+numbers (or, without them, device time jumps) reveal lost notifications, reported as gaps.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 WINDOW_S = 2.0  # host time per envelope bucket
+KEEP_BUCKETS = 150  # the fit follows the last 5 minutes (a crystal's drift moves with temperature)
+SUPPORT_S = 20.0  # host time the fit needs before the mapping is steered by it
+STEER_S = 5.0  # device time over which the mapping converges onto the fitted line
+MAX_DRIFT = 5e-3  # beyond +-5000 ppm a clock is broken (or simulated faster than real time): not steered
 
 
 @dataclass
@@ -28,9 +34,16 @@ class ClockSync:
         key = int(host_s // WINDOW_S)
         delay = host_s - device_s
         best = self._buckets.get(key)
+        if best is None and len(self._buckets) >= KEEP_BUCKETS:
+            for old in [k for k in self._buckets if k <= key - KEEP_BUCKETS]:
+                del self._buckets[old]
         if best is None or delay < best[0]:
             self._buckets[key] = (delay, device_s)
             self._fit = None
+
+    def support_s(self) -> float:
+        """Host time spanned by the envelope the fit uses."""
+        return (max(self._buckets) - min(self._buckets)) * WINDOW_S if self._buckets else 0.0
 
     def offset_drift(self) -> tuple[float, float]:
         """(offset s, drift ratio): least squares over the per-bucket minimum delays."""
@@ -45,9 +58,34 @@ class ClockSync:
                 self._fit = (float(intercept), float(slope))
         return self._fit
 
-    def to_session(self, device_s: np.ndarray) -> np.ndarray:
-        offset, drift = self.offset_drift()
-        return np.asarray(device_s) * (1.0 + drift) + offset
+
+
+@dataclass
+class SessionClock:
+    """Device time (s) to session time (s) for one sensor, drift-corrected, never jumping."""
+
+    sync: ClockSync = field(default_factory=ClockSync)
+    anchor: tuple[float, float] | None = None  # (device s, session s) where the current piece starts
+    rate: float = 1.0  # session seconds per device second on the current piece
+
+    def to_session(self, device_s: np.ndarray, host_s: float) -> np.ndarray:
+        """Session times of one notification's samples, received at `host_s`."""
+        d = float(device_s[-1])
+        self.sync.observe(d, host_s)
+        if self.anchor is None:
+            self.anchor = (d, host_s)
+        elif d - self.anchor[0] >= WINDOW_S and self.sync.support_s() >= SUPPORT_S:
+            offset, drift = self.sync.offset_drift()
+            if abs(drift) <= MAX_DRIFT:  # a new piece from this packet's first sample: no step inside it
+                d0 = float(device_s[0])
+                now = self._map(d0)
+                target = (d0 + STEER_S) * (1.0 + drift) + offset
+                self.rate = float(np.clip((target - now) / STEER_S, 1 - 2 * MAX_DRIFT, 1 + 2 * MAX_DRIFT))
+                self.anchor = (d0, now)
+        return self._map(np.asarray(device_s, dtype=np.float64))
+
+    def _map(self, device_s):
+        return self.anchor[1] + (device_s - self.anchor[0]) * self.rate
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Record imuhip-open and Movesense sensors over BLE to an imuhip CSV, crash-safe, with a live view.
+"""Record imuhip-open, Movesense and Polar (PMD) sensors over BLE to an imuhip CSV, crash-safe, with a live view.
 
 One task per sensor connects (bleak, any backend), reads the scales, starts streaming and
 decodes every notification; samples go to the CSV as they arrive and the file is flushed and
@@ -6,9 +6,10 @@ fsynced every `FLUSH_S`, so a crash or kill -9 loses at most that much. A discon
 logged, the other sensors keep recording, and the sensor is reconnected with back-off. Lost
 notifications (sequence jumps) and undecodable packets are counted and logged, never fatal.
 
-Session clock: each sensor's device time (unwrapped microseconds) plus an offset fixed at its
-first packet (host receive time, the same host clock for all sensors), so left and right line
-up to within the first packet's radio delay; `ClockSync` estimates the drift for the summary.
+Session clock: each sensor's device time (unwrapped) goes through its own `SessionClock`: the
+offset of its first packet against the host receive time (one host clock for all sensors), then
+steered onto the lower envelope of the receive delays, so left and right stay lined up even when
+their crystals run tens of ppm apart.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import numpy as np
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from imuhip.ble import imuhip_open, movesense
-from imuhip.ble.clock import ClockSync, GapDetector, unwrap_us
+from imuhip.ble import imuhip_open, movesense, polar_pmd
+from imuhip.ble.clock import GapDetector, SessionClock, unwrap_us
 from imuhip.ble.errors import DecodeError
 from imuhip.errors import InputError
 from imuhip.io import CsvWriter
+from imuhip.io.units import G
 from imuhip.recording import Annotation
 
 FLUSH_S = 0.5
@@ -69,7 +71,9 @@ def _protocol(client) -> str:
         return "imuhip-open"
     if movesense.SERVICE in uuids:
         return "movesense"
-    return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense); services: "
+    if polar_pmd.SERVICE in uuids:
+        return "polar-pmd"
+    return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense, Polar PMD); services: "
             f"{', '.join(sorted(uuids)) or 'none'}")
 
 
@@ -94,10 +98,9 @@ class SensorState:
     bad_packets: int = 0
     disconnects: int = 0
     last_error: str = ""
-    offset_s: float | None = None
     last_time: float = -np.inf
     device_us: int | None = None
-    clock: ClockSync = field(default_factory=ClockSync)
+    clock: SessionClock = field(default_factory=SessionClock)
     gaps: GapDetector = field(default_factory=GapDetector)
     up: np.ndarray | None = None  # live reference: gravity direction at rest, sensor frame
     ref_acc: list = field(default_factory=list)
@@ -107,16 +110,18 @@ class SensorState:
     reps: int = 0
     _raised: bool = False
     expected_ms: float | None = None  # Movesense: device time expected for the next packet
+    polar_base_ns: int | None = None  # Polar: device time (ns since 2000) taken as device second 0
     hold_s: float = 0.0
     best_hold_s: float = 0.0
 
 
 class Recorder:
-    """Record `sensors` ({location: address}) to `out`; `backend` is passed to BleakClient."""
+    """Record `sensors` ({location: address}) to `out`; `backend` is passed to BleakClient.
+    `clock_speed`: device seconds per host second (1 for real sensors, the speed-up of simulated ones)."""
 
     def __init__(self, out, sensors: dict[str, str], backend=None, rate_hz: int = 104, drill: str | None = None,
-                 threshold_deg: float = 90.0, meta: dict | None = None, log=print):
-        self.out, self.backend, self.rate_hz = out, backend, rate_hz
+                 threshold_deg: float = 90.0, meta: dict | None = None, log=print, clock_speed: float = 1.0):
+        self.out, self.backend, self.rate_hz, self.clock_speed = out, backend, rate_hz, clock_speed
         self.drill, self.threshold = drill, threshold_deg
         self.states = {loc: SensorState(loc, addr) for loc, addr in sensors.items()}
         self.log = log
@@ -135,8 +140,7 @@ class Recorder:
     async def run(self, duration_s: float | None = None) -> dict:
         self._t0 = time.monotonic()
         self.meta.setdefault("recorded_with", "imuhip record")
-        smeta = {loc: {"device_id": st.address, "protocol": "imuhip-open", "rate_hz": str(self.rate_hz)}
-                 for loc, st in self.states.items()}
+        smeta = {loc: {"device_id": st.address, "rate_hz": str(self.rate_hz)} for loc, st in self.states.items()}
         with CsvWriter(self.out, self.meta, smeta) as writer:
             self.writer = writer
             tasks = [asyncio.create_task(self._sensor(st)) for st in self.states.values()]
@@ -198,6 +202,8 @@ class Recorder:
                         st.last_error = f"start refused: {refused}"
                         self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
                         return
+                    self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {self.rate_hz} Hz "
+                                              f"from {self.session_time():.3f} s")
                     self.log(f"{st.location} ({st.address}): streaming {protocol} at {self.rate_hz} Hz")
                     delay = BACKOFF_S[0]
                     st.gaps = GapDetector()  # a restarted stream counts from its own first packet
@@ -220,6 +226,26 @@ class Recorder:
         await client.write_gatt_char(imuhip_open.CONTROL, imuhip_open.start_command(self.rate_hz), response=True)
         _, status = imuhip_open.decode_response(await asyncio.wait_for(answer, 5.0))
         return None if status == "ok" else status
+
+    async def _start_polar(self, client, st: SensorState) -> str | None:
+        offered = polar_pmd.decode_features(await client.read_gatt_char(polar_pmd.CONTROL))
+        missing = [polar_pmd.NAMES[m] for m in (polar_pmd.ACC, polar_pmd.GYRO) if m not in offered]
+        if missing:
+            have = ", ".join(polar_pmd.NAMES.get(m, str(m)) for m in sorted(offered)) or "nothing"
+            return f"no {' or '.join(missing)} stream (this sensor offers {have}; thigh angles need ACC and GYRO)"
+        answers: asyncio.Queue = asyncio.Queue()
+        factors: dict[int, float] = {}
+        times = {m: polar_pmd.StreamTimes(self.rate_hz) for m in (polar_pmd.ACC, polar_pmd.GYRO)}
+        merger = polar_pmd.Merger(self.rate_hz)
+        await client.start_notify(polar_pmd.CONTROL, lambda _c, d: answers.put_nowait(bytes(d)))
+        await client.start_notify(polar_pmd.DATA, lambda _c, d: self._on_polar(st, bytes(d), factors, times, merger))
+        for m in (polar_pmd.ACC, polar_pmd.GYRO):
+            await client.write_gatt_char(polar_pmd.CONTROL, polar_pmd.start_command(m, self.rate_hz), response=True)
+            answer = polar_pmd.decode_response(await asyncio.wait_for(answers.get(), 5.0))
+            if answer.status != "ok":
+                return f"{polar_pmd.NAMES[m]}: {answer.status}"
+            factors[m] = answer.factor
+        return None
 
     async def _start_movesense(self, client, st: SensorState) -> str | None:
         assembler = movesense.Assembler()
@@ -263,12 +289,33 @@ class Recorder:
         device_s = (st.device_us + step_ms * np.arange(len(p.acc))) * 1e-3
         self._accept(st, device_s, p.acc, p.gyr, host)
 
+    def _on_polar(self, st: SensorState, data: bytes, factors: dict, times: dict, merger) -> None:
+        host = self.session_time()
+        try:
+            frame = polar_pmd.decode_frame(data)
+        except DecodeError as exc:
+            st.bad_packets += 1
+            self.log(f"{st.location}: {exc}")
+            return
+        m = frame.measurement & 0x3F
+        if m not in factors:  # a stream not started (or its start not yet answered)
+            return
+        t_ns, lost = times[m].feed(frame)
+        if lost:
+            st.lost_packets += max(1, round(lost / len(frame.values)))
+        if not len(t_ns):
+            return
+        values = frame.values * factors[m]
+        merger.add(m, t_ns, values * (G / 1000) if m == polar_pmd.ACC else np.radians(values))
+        t_ns, acc, gyr = merger.pop()
+        if len(t_ns):
+            if st.polar_base_ns is None:
+                st.polar_base_ns = int(t_ns[0])
+            self._accept(st, (t_ns - st.polar_base_ns) * 1e-9, acc, gyr, host)
+
     def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float) -> None:
         """Samples with device times (s) onto the session clock, into the CSV and the live view."""
-        st.clock.observe(float(device_s[-1]), host)
-        if st.offset_s is None:
-            st.offset_s = host - float(device_s[-1])
-        t = device_s + st.offset_s
+        t = st.clock.to_session(device_s, host * self.clock_speed)
         keep = t > st.last_time
         if not keep.any():
             return
@@ -283,7 +330,7 @@ class Recorder:
         """Live thigh tilt from vertical (deg) and the hold timer above the threshold."""
         if st.up is None:
             st.ref_acc.append(acc)
-            if t[-1] - (st.offset_s or 0) >= LIVE_STILL_S or sum(len(a) for a in st.ref_acc) >= self.rate_hz:
+            if sum(len(a) for a in st.ref_acc) >= LIVE_STILL_S * self.rate_hz:
                 mean = np.concatenate(st.ref_acc).mean(axis=0)
                 st.up = mean / np.linalg.norm(mean)
             return
@@ -314,7 +361,7 @@ class Recorder:
     def summary(self) -> dict:
         out = {}
         for loc, st in self.states.items():
-            _, drift = st.clock.offset_drift()
+            _, drift = st.clock.sync.offset_drift()
             out[loc] = dict(address=st.address, samples=st.samples, packets=st.packets, lost_packets=st.lost_packets,
                             bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.best_hold_s,
                             reps=st.reps, battery_pct=st.battery_pct,
@@ -322,4 +369,5 @@ class Recorder:
         return out
 
 
-STARTERS = {"imuhip-open": Recorder._start_imuhip, "movesense": Recorder._start_movesense}
+STARTERS = {"imuhip-open": Recorder._start_imuhip, "movesense": Recorder._start_movesense,
+            "polar-pmd": Recorder._start_polar}

@@ -33,7 +33,8 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
-from imuhip.ble import imuhip_open, movesense
+from imuhip.ble import imuhip_open, movesense, polar_pmd
+from imuhip.io.units import G
 from imuhip.recording import SensorData
 
 CENTRAL_ADDRESS = "F0:00:00:00:00:01"
@@ -217,15 +218,18 @@ class SimulatedImuhipSensor:
     indices sent as garbage bytes instead; `reject_start` answers the start command with a sensor
     error; `disconnect_at` lists indices at which the sensor drops the connection (it advertises
     again and resumes where it stopped when started again). The stream loops when `loop`.
+    `clock_ppm`: how fast the sensor's clock runs (its timestamps; sampling keeps true time).
     """
 
     def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, per_packet: int = 19,
                  speed: float = 1.0, drop: set[int] | None = None, garbage: set[int] | None = None,
-                 reject_start: bool = False, disconnect_at: set[int] | None = None, loop: bool = False):
+                 reject_start: bool = False, disconnect_at: set[int] | None = None, loop: bool = False,
+                 clock_ppm: float = 0.0):
         self.address, self.name = address, name
         self.samples, self.rate_hz, self.per_packet = samples, rate_hz, per_packet
         self.speed, self.drop, self.reject_start = speed, set(drop or ()), reject_start
         self.garbage, self.disconnect_at, self.loop = set(garbage or ()), set(disconnect_at or ()), loop
+        self.clock_ppm = clock_ppm
         self._next = 0  # next notification index to send
         self._connection = None
         self.scales = imuhip_open.Scales(2048.0, 16.4)
@@ -265,9 +269,10 @@ class SimulatedImuhipSensor:
             self._task.cancel()
             self._task = None
 
-    def _encode(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> bytes:
+    def _frames(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> list[bytes]:
+        """The notification(s) carrying samples i..j (packet k, first sample at device time t0_us)."""
         s = self.samples
-        return imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)
+        return [imuhip_open.encode_data(k, t0_us, dt_us, s.acc[i:j], s.gyr[i:j], self.scales)]
 
     async def _answer(self, command: int, status: int) -> None:
         await self.device.indicate_subscribers(self.control, bytes([imuhip_open.RESPONSE, command, status]))
@@ -286,7 +291,7 @@ class SimulatedImuhipSensor:
                 lap, idx = divmod(k, n_packets)
                 i = idx * self.per_packet
                 j = min(i + self.per_packet, len(s))
-                t0_us = int(round(s.time[i] * 1e6)) + lap * span_us
+                t0_us = int(round((s.time[i] * 1e6 + lap * span_us) * (1 + self.clock_ppm * 1e-6)))
                 self._next += 1
                 if k in self.disconnect_at and self._connection is not None:
                     self.disconnect_at.discard(k)
@@ -298,7 +303,8 @@ class SimulatedImuhipSensor:
                 if k in self.garbage:
                     await self.device.notify_subscribers(self.data, b"\xde\xad\xbe\xef")
                 elif k not in self.drop:
-                    await self.device.notify_subscribers(self.data, self._encode(k, t0_us, dt_us, i, j))
+                    for frame in self._frames(k, t0_us, dt_us, i, j):
+                        await self.device.notify_subscribers(self.data, frame)
                     self.sent += 1
                 delay = start + (k - first + 1) * period - loop.time()
                 await asyncio.sleep(max(0.0, delay))
@@ -337,9 +343,79 @@ class SimulatedMovesenseSensor(SimulatedImuhipSensor):
             self._task.cancel()
             self._task = None
 
-    def _encode(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> bytes:
+    def _frames(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> list[bytes]:
         s = self.samples
-        return movesense.encode_imu6(self.ref, int(round(t0_us / 1000)), s.acc[i:j], s.gyr[i:j])
+        return [movesense.encode_imu6(self.ref, int(round(t0_us / 1000)), s.acc[i:j], s.gyr[i:j])]
+
+
+class SimulatedPolarSensor(SimulatedImuhipSensor):
+    """A Polar Verity Sense (PMD service): ACC as delta-compressed frames, GYRO as raw int16 frames
+    of half the size, both stamped in ns since 2000 on the sensor's clock; the stream starts once
+    both measurements are started, each answered with its conversion factor. `gyro=False` makes an
+    H10 (ACC only); `reject_start` answers "device in charger"."""
+
+    FACTORS = {polar_pmd.ACC: 8000 / 32768, polar_pmd.GYRO: 2000 / 32768}  # mG and deg/s per LSB
+    EPOCH_NS = 846_000_000 * 10**9  # the sensor clock: ~2026 in Polar time (ns since 2000)
+
+    def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, gyro: bool = True, **kwargs):
+        kwargs.setdefault("per_packet", 36)
+        super().__init__(address, name, samples, rate_hz, **kwargs)
+        self.offered = {polar_pmd.ACC, polar_pmd.GYRO} if gyro else {polar_pmd.ACC}
+        self.started: set[int] = set()
+
+    def install(self) -> None:
+        self.data = Characteristic(polar_pmd.DATA, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")
+        bitmap = sum(1 << m for m in self.offered)
+        self.control = Characteristic(polar_pmd.CONTROL, Characteristic.Properties.READ | Characteristic.Properties.WRITE
+                                      | Characteristic.Properties.INDICATE,
+                                      Characteristic.READABLE | Characteristic.WRITEABLE,
+                                      CharacteristicValue(read=lambda _c: bytes([polar_pmd.FEATURES, bitmap, 0]),
+                                                          write=self._on_command))
+        self.device.add_service(Service(polar_pmd.SERVICE, [self.control, self.data]))
+
+    async def advertise(self) -> None:
+        self.device.advertising_data = bytes(AdvertisingData([
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
+        await self.device.start_advertising(advertising_interval_min=20)
+
+    def _on_command(self, connection, value) -> None:
+        value = bytes(value)
+        if len(value) < 2:
+            return
+        op, m = value[0], value[1]
+        loop = asyncio.get_running_loop()
+        if op == polar_pmd.OP_START:
+            self._connection = connection
+            status = 13 if self.reject_start else (0 if m in self.offered else 3)
+            loop.create_task(self._start(m, status))
+        elif op == polar_pmd.OP_STOP:
+            self.started.discard(m)
+            loop.create_task(self._answer_pmd(op, m, 0))
+            if not self.started and self._task is not None:
+                self._task.cancel()
+                self._task = None
+
+    async def _answer_pmd(self, op: int, m: int, status: int, factor: float | None = None) -> None:
+        await self.device.indicate_subscribers(self.control, polar_pmd.encode_response(op, m, status, factor))
+
+    async def _start(self, m: int, status: int) -> None:
+        await self._answer_pmd(polar_pmd.OP_START, m, status, self.FACTORS[m] if status == 0 else None)
+        if status == 0:
+            self.started.add(m)
+        if self.started >= self.offered & {polar_pmd.ACC, polar_pmd.GYRO} and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._stream())
+
+    def _frames(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> list[bytes]:
+        s = self.samples
+        stamp = self.EPOCH_NS + 1000 * t0_us + 1000 * dt_us * np.arange(j - i)
+        acc = np.round(s.acc[i:j] / G * 1000 / self.FACTORS[polar_pmd.ACC])
+        frames = [polar_pmd.encode_frame(polar_pmd.ACC, int(stamp[-1]), acc, compressed=True)]
+        if polar_pmd.GYRO in self.started:
+            gyr = np.round(np.degrees(s.gyr[i:j]) / self.FACTORS[polar_pmd.GYRO])
+            half = max(1, (j - i) // 2)
+            frames += [polar_pmd.encode_frame(polar_pmd.GYRO, int(stamp[b - 1]), gyr[a:b])
+                       for a, b in ((0, half), (half, j - i)) if b > a]
+        return frames
 
 
 SIMULATED = {"left_thigh": "F1:00:00:00:00:01", "right_thigh": "F1:00:00:00:00:02", "pelvis": "F1:00:00:00:00:03"}
