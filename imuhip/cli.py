@@ -66,20 +66,30 @@ def cmd_info(args) -> int:
     return 0
 
 
+def _calibrations(path: str | None) -> dict:
+    """{sensor name: Calibration} from a file written by `imuhip angles --save-calibration`."""
+    import json
+
+    from imuhip.angles import Calibration
+
+    if not path:
+        return {}
+    try:
+        doc = json.loads(Path(path).read_text())
+        if not isinstance(doc, dict):
+            raise ValueError("expected an object of sensor name -> calibration")
+    except (OSError, ValueError) as exc:
+        raise ImuhipError(f"{path}: cannot read calibration: {exc}") from None
+    return {name: Calibration.from_json(json.dumps(c)) for name, c in doc.items()}
+
+
 def cmd_angles(args) -> int:
     import json
 
-    from imuhip.angles import Calibration, angles_table
+    from imuhip.angles import angles_table
 
     rec = _load(args.file)
-    calibrations = {}
-    if args.calibration:
-        try:
-            doc = json.loads(Path(args.calibration).read_text())
-        except (OSError, ValueError) as exc:
-            raise ImuhipError(f"{args.calibration}: cannot read calibration: {exc}") from None
-        calibrations = {name: Calibration.from_json(json.dumps(c)) for name, c in doc.items()}
-    table, results = angles_table(rec, calibrations)
+    table, results = angles_table(rec, _calibrations(args.calibration))
     table.to_csv(args.out, index=False, float_format="%.4f")
     for name, r in results.items():
         c = r.calibration
@@ -267,10 +277,15 @@ def cmd_record(args) -> int:
                 await BleakScanner.discover(timeout=0.1)
             except (BleakError, OSError) as exc:
                 raise ImuhipError(f"Bluetooth unavailable: {exc}; {BLUETOOTH_HELP}") from None
+        calibrations = _calibrations(args.calibration)
+        for loc in sensors:
+            if args.calibration and loc not in calibrations:
+                print(f"imuhip: {args.calibration} has no calibration for {loc}: its live angle is the tilt from "
+                      f"vertical (stand still for the first second)", file=sys.stderr)
         rec = Recorder(args.out, sensors, backend=backend, rate_hz=args.rate, drill=args.drill,
                        threshold_deg=args.threshold, meta={"athlete": args.athlete} if args.athlete else None,
                        log=lambda m: print(("\n" if tty else "") + m, flush=True),
-                       clock_speed=args.speed if args.simulate else 1.0)
+                       clock_speed=args.speed if args.simulate else 1.0, calibrations=calibrations)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, rec.stop)
@@ -441,6 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--duration", type=float, help="stop after this many seconds (default: Ctrl-C)")
     rec.add_argument("--rate", type=int, default=104, help="sample rate to request, Hz (default 104)")
     rec.add_argument("--threshold", type=float, default=90.0, help="live hold threshold, deg (default 90)")
+    rec.add_argument("--calibration", metavar="JSON",
+                     help="live signed thigh elevation from a calibration saved by `imuhip angles --save-calibration` "
+                          "(same strapping); default: tilt from vertical against the first, standing, second")
     rec.add_argument("--simulate", action="store_true", help="record virtual sensors (imuhip[sim]); no hardware")
     rec.add_argument("--no-keys", action="store_true", help="do not read drill marks from standard input")
     rec.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)

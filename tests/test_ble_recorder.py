@@ -261,3 +261,36 @@ def test_polar_verity_sense_recorded_acc_and_gyro_on_one_clock(tmp_path):
     assert "no GYRO stream (this sensor offers ACC" in summary["right_thigh"]["last_error"]
     assert summary["pelvis"]["last_error"] == "start refused: ACC: device in charger"
     assert "right_thigh" not in rec.sensors and "pelvis" not in rec.sensors
+
+
+def test_live_hold_timer_on_signed_elevation_from_a_saved_calibration(tmp_path):
+    """Knee-raise holds timed live: with a calibration of the same strapping (here from the offline
+    analysis of the simulated session itself) the live angle is the signed elevation from the
+    streaming angle engine, and the live hold matches the simulator's truth; the right thigh, with
+    no calibration, shows the tilt from vertical."""
+    from imuhip.angles import angles_table
+
+    sim = simulate("knee_raise_hold", seed=1, rate_hz=104.0, jitter_s=0.0)
+    truth = sim.recording
+    calibrations = {loc: r.calibration for loc, r in angles_table(truth)[1].items()}
+    out = tmp_path / "holds.csv"
+
+    async def main():
+        air = VirtualAir()
+        for k, loc in enumerate(("left_thigh", "right_thigh")):
+            await air.add_sensor(SimulatedImuhipSensor(f"F1:00:00:00:00:7{k}", loc, truth[loc], 104, speed=SPEED))
+        rec = Recorder(out, {"left_thigh": "F1:00:00:00:00:70", "right_thigh": "F1:00:00:00:00:71"},
+                       backend=air.client_backend(), rate_hz=104, log=lambda m: None,
+                       calibrations={"left_thigh": calibrations["left_thigh"]})
+        summary = await rec.run(duration_s=len(truth["left_thigh"]) / 104 / SPEED + 1.5)
+        return rec, summary
+
+    rec, summary = asyncio.run(main())
+    want = {h["side"] + "_thigh": h["duration_s"] for h in sim.events["holds"]}
+    left, right = rec.states["left_thigh"].live, rec.states["right_thigh"].live
+    print(f"\nlive holds: left (elevation) {left.best_hold_s:.2f} s, right (tilt) {right.best_hold_s:.2f} s; "
+          f"truth {want['left_thigh']:.2f} / {want['right_thigh']:.2f} s")
+    assert left.kind == "elevation" and right.kind == "tilt"
+    assert abs(left.best_hold_s - want["left_thigh"]) < 0.5
+    assert abs(left.angle_deg) < 5  # standing again at the end: elevation near 0
+    assert summary["left_thigh"]["best_hold_s"] == left.best_hold_s

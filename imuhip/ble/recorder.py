@@ -25,6 +25,7 @@ from bleak.exc import BleakError
 from imuhip.ble import imuhip_open, movesense, polar_pmd
 from imuhip.ble.clock import GapDetector, SessionClock, unwrap_us
 from imuhip.ble.errors import DecodeError
+from imuhip.ble.live import LiveAngle
 from imuhip.errors import InputError
 from imuhip.io import CsvWriter
 from imuhip.io.units import G
@@ -55,8 +56,6 @@ def parse_mark(line: str) -> str | None:
     raise InputError(f"no drill {line.strip()!r}" + (f" (could be {', '.join(starts)})" if starts else "")
                      + f"; type 1-{len(MARK_KEYS)} or a drill name, Enter to end a mark")
 BACKOFF_S = (0.25, 8.0)
-LIVE_STILL_S = 1.0  # the first second of each sensor: quiet standing, the live reference
-REP_UP_DEG, REP_DOWN_DEG = 45.0, 30.0  # live rep count: up past 45 deg of tilt, then back below 30
 MIN_MTU = 3 + imuhip_open.HEADER.size + 12  # room for one sample per notification
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
 MOVESENSE_REF = 0x63
@@ -102,28 +101,30 @@ class SensorState:
     device_us: int | None = None
     clock: SessionClock = field(default_factory=SessionClock)
     gaps: GapDetector = field(default_factory=GapDetector)
-    up: np.ndarray | None = None  # live reference: gravity direction at rest, sensor frame
-    ref_acc: list = field(default_factory=list)
-    tilt_deg: float = float("nan")
-    hold_start: float | None = None
+    live: LiveAngle | None = None
     battery_pct: int | None = None
-    reps: int = 0
-    _raised: bool = False
     expected_ms: float | None = None  # Movesense: device time expected for the next packet
     polar_base_ns: int | None = None  # Polar: device time (ns since 2000) taken as device second 0
-    hold_s: float = 0.0
-    best_hold_s: float = 0.0
 
 
 class Recorder:
     """Record `sensors` ({location: address}) to `out`; `backend` is passed to BleakClient.
-    `clock_speed`: device seconds per host second (1 for real sensors, the speed-up of simulated ones)."""
+    `calibrations` ({location: Calibration}, same strapping) make the live angle the signed thigh
+    elevation instead of the tilt from vertical. `clock_speed`: device seconds per host second
+    (1 for real sensors, the speed-up of simulated ones)."""
 
     def __init__(self, out, sensors: dict[str, str], backend=None, rate_hz: int = 104, drill: str | None = None,
-                 threshold_deg: float = 90.0, meta: dict | None = None, log=print, clock_speed: float = 1.0):
+                 threshold_deg: float = 90.0, meta: dict | None = None, log=print, clock_speed: float = 1.0,
+                 calibrations: dict | None = None):
+        from imuhip.analysis.session import Options
+
         self.out, self.backend, self.rate_hz, self.clock_speed = out, backend, rate_hz, clock_speed
         self.drill, self.threshold = drill, threshold_deg
-        self.states = {loc: SensorState(loc, addr) for loc, addr in sensors.items()}
+        rule = Options()
+        self.states = {loc: SensorState(loc, addr, live=LiveAngle(loc, rate_hz, threshold_deg,
+                                                                   (calibrations or {}).get(loc), rule.max_dip_s,
+                                                                   rule.hysteresis_deg))
+                       for loc, addr in sensors.items()}
         self.log = log
         self.meta = dict(meta or {})
         self._stop = asyncio.Event()
@@ -324,38 +325,18 @@ class Recorder:
         st.last_time = float(t[-1])
         st.samples += len(t)
         st.packets += 1
-        self._live(st, t, acc)
-
-    def _live(self, st: SensorState, t: np.ndarray, acc: np.ndarray) -> None:
-        """Live thigh tilt from vertical (deg) and the hold timer above the threshold."""
-        if st.up is None:
-            st.ref_acc.append(acc)
-            if sum(len(a) for a in st.ref_acc) >= LIVE_STILL_S * self.rate_hz:
-                mean = np.concatenate(st.ref_acc).mean(axis=0)
-                st.up = mean / np.linalg.norm(mean)
-            return
-        a = acc[-1] / np.linalg.norm(acc[-1])
-        st.tilt_deg = float(np.degrees(np.arccos(np.clip(a @ st.up, -1, 1))))
-        if st.tilt_deg >= REP_UP_DEG and not st._raised:
-            st._raised = True
-        elif st.tilt_deg <= REP_DOWN_DEG and st._raised:
-            st._raised = False
-            st.reps += 1
-        if st.tilt_deg >= self.threshold:
-            st.hold_start = st.hold_start if st.hold_start is not None else float(t[-1])
-            st.hold_s = float(t[-1]) - st.hold_start
-            st.best_hold_s = max(st.best_hold_s, st.hold_s)
-        else:
-            st.hold_start, st.hold_s = None, 0.0
+        st.live.update(t, acc, gyr)
 
     def status_line(self) -> str:
         parts = []
         for st in self.states.values():
             sent = st.packets + st.lost_packets
             loss = 100.0 * st.lost_packets / sent if sent else 0.0
-            hold = f" HOLD {st.hold_s:5.1f} s" if st.hold_start is not None else ""
+            live = st.live
+            hold = f" HOLD {live.hold_s:5.1f} s" if live.hold_start is not None else ""
             battery = f" battery {st.battery_pct}%" if st.battery_pct is not None else ""
-            parts.append(f"{st.location}: {st.tilt_deg:5.1f}°{hold} reps {st.reps} loss {loss:.1f}%{battery}")
+            parts.append(f"{st.location}: {live.kind} {live.angle_deg:5.1f}°{hold} reps {live.reps} loss {loss:.1f}%"
+                         f"{battery}")
         return f"{self.session_time():6.1f} s | " + " | ".join(parts)
 
     def summary(self) -> dict:
@@ -363,8 +344,8 @@ class Recorder:
         for loc, st in self.states.items():
             _, drift = st.clock.sync.offset_drift()
             out[loc] = dict(address=st.address, samples=st.samples, packets=st.packets, lost_packets=st.lost_packets,
-                            bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.best_hold_s,
-                            reps=st.reps, battery_pct=st.battery_pct,
+                            bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.live.best_hold_s,
+                            reps=st.live.reps, battery_pct=st.battery_pct,
                             drift_ppm=drift * 1e6, last_error=st.last_error)
         return out
 
