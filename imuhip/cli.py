@@ -191,21 +191,24 @@ def pd_options():
 
 
 PROTOCOLS = {"6a1b0000-7c1d-4e2a-9c58-1f3e0a1b2c3d": "imuhip-open", "fb005c80-02e7-f387-1cad-8acd2d8df0c8": "polar-pmd",
-             "34802252-7185-4d5d-b431-630e7050e8f0": "movesense"}
+             "34802252-7185-4d5d-b431-630e7050e8f0": "movesense", "15172000-4947-11e9-8646-d663bd873d93": "movella-dot"}
 BLUETOOTH_HELP = ("switch Bluetooth on (Linux: bluetoothctl power on; macOS/Windows: system settings), check that "
                   "an adapter is present, or try the demo with --simulate")
 
 
-def _protocol(name: str | None, uuids: list[str]) -> str | None:
+COMPANY_IDS = {0x006B: "polar-pmd", 0x0886: "movella-dot"}  # Bluetooth SIG company ids: Polar, Movella (Xsens)
+NAME_PREFIXES = {"Polar": "polar-pmd", "Movesense": "movesense", "Movella DOT": "movella-dot", "Xsens DOT": "movella-dot"}
+
+
+def _protocol(name: str | None, uuids: list[str], companies=()) -> str | None:
+    """The protocol an advertisement announces: by service, then company id, then name."""
     for u in uuids:
         if u.lower() in PROTOCOLS:
             return PROTOCOLS[u.lower()]
-    name = name or ""
-    if name.startswith("Polar"):
-        return "polar-pmd"
-    if name.startswith("Movesense"):
-        return "movesense"
-    return None
+    for company in companies:
+        if company in COMPANY_IDS:
+            return COMPANY_IDS[company]
+    return next((p for prefix, p in NAME_PREFIXES.items() if (name or "").startswith(prefix)), None)
 
 
 def _virtual():
@@ -238,7 +241,7 @@ def cmd_scan(args) -> int:
         raise ImuhipError(f"Bluetooth unavailable: {exc}; {BLUETOOTH_HELP}") from None
     rows = []
     for address, (device, adv) in found.items():
-        proto = _protocol(adv.local_name, adv.service_uuids)
+        proto = _protocol(adv.local_name, adv.service_uuids, adv.manufacturer_data)
         if proto or args.all:
             rows.append((adv.rssi, address, adv.local_name or "", proto or "unsupported"))
     if not rows:
@@ -264,7 +267,7 @@ def cmd_record(args) -> int:
             simulated_air = _virtual()
 
             air, simulated = await simulated_air(rate_hz=args.rate, pelvis=bool(args.pelvis) or not sensors,
-                                                 speed=args.speed)
+                                                 speed=args.speed, protocol=args.simulate)
             backend = air.client_backend()
             sensors = sensors or simulated
         elif not sensors:
@@ -459,7 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--calibration", metavar="JSON",
                      help="live signed thigh elevation from a calibration saved by `imuhip angles --save-calibration` "
                           "(same strapping); default: tilt from vertical against the first, standing, second")
-    rec.add_argument("--simulate", action="store_true", help="record virtual sensors (imuhip[sim]); no hardware")
+    rec.add_argument("--simulate", nargs="?", const="imuhip-open", metavar="PROTOCOL",
+                     choices=["imuhip-open", "movesense", "polar-pmd", "movella-dot"],
+                     help="record virtual sensors (imuhip[sim]), no hardware; PROTOCOL: imuhip-open (default), "
+                          "movesense, polar-pmd or movella-dot")
     rec.add_argument("--no-keys", action="store_true", help="do not read drill marks from standard input")
     rec.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     rec.set_defaults(func=cmd_record)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from imuhip.ble import DecodeError, imuhip_open, movesense, polar_pmd
+from imuhip.ble import DecodeError, imuhip_open, movella_dot, movesense, polar_pmd
 
 from conftest import REPO
 
@@ -108,3 +108,23 @@ def test_movesense_vectors_including_split_packets():
         with pytest.raises(DecodeError, match=r"^movesense: "):
             movesense.Assembler().feed(bytes.fromhex(bad["hex"]))
     assert movesense.subscribe_command(5, 104) == b"\x01\x05/Meas/IMU6/104"
+
+
+def test_movella_dot_vectors():
+    doc = load("movella_dot")
+    for vec in doc["vectors"]:
+        t_us, acc, gyr = movella_dot.decode_rate_quantities(bytes.fromhex(vec["hex"]))
+        assert t_us == vec["timestamp_us"]
+        assert np.allclose(acc, [vec["acc_m_s2"]]) and np.allclose(np.degrees(gyr), [vec["gyr_deg_s"]])
+    t_us, acc, gyr = movella_dot.decode_many([bytes.fromhex(v["hex"]) for v in doc["vectors"]])
+    assert list(t_us) == [v["timestamp_us"] for v in doc["vectors"]]
+    assert np.allclose(acc, [v["acc_m_s2"] for v in doc["vectors"]])
+    start, rate = doc["commands"]
+    assert movella_dot.start_command().hex() == start["hex"]
+    assert movella_dot.set_rate(bytes.fromhex(rate["read"]), rate["rate_hz"]).hex() == rate["hex"]
+    for bad in doc["errors"]:
+        with pytest.raises(DecodeError, match=r"^movella-dot: "):
+            movella_dot.decode_rate_quantities(bytes.fromhex(bad["hex"]))
+    with pytest.raises(DecodeError, match="non-finite sample values in notification 0"):
+        movella_dot.decode_many([bytes.fromhex(doc["errors"][1]["hex"])])
+    assert movella_dot.streaming_rate(104) == 60 and movella_dot.streaming_rate(13) == 12

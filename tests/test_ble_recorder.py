@@ -294,3 +294,32 @@ def test_live_hold_timer_on_signed_elevation_from_a_saved_calibration(tmp_path):
     assert abs(left.best_hold_s - want["left_thigh"]) < 0.5
     assert abs(left.angle_deg) < 5  # standing again at the end: elevation near 0
     assert summary["left_thigh"]["best_hold_s"] == left.best_hold_s
+
+
+def test_movella_dot_recorded_at_its_nearest_streaming_rate(tmp_path):
+    """Rate set through the device control characteristic (60 Hz, the nearest to 104), measurement
+    started in the rate-quantities mode, one sample per notification; a lost one found from the
+    microsecond stamps; battery from the DOT's own characteristic."""
+    from imuhip.ble.virtual import SimulatedDotSensor
+
+    truth = simulate("marching", seed=9, duration_s=20, rate_hz=60.0, jitter_s=0.0).recording
+    out = tmp_path / "dot.csv"
+    logs = []
+
+    async def main():
+        air = VirtualAir()
+        dot = await air.add_sensor(SimulatedDotSensor("F1:00:00:00:00:81", "Movella DOT", truth["left_thigh"], 60,
+                                                      speed=SPEED, drop={100}))
+        rec = Recorder(out, {"left_thigh": dot.address}, backend=air.client_backend(), rate_hz=104, log=logs.append)
+        summary = await rec.run(duration_s=26 / SPEED + 1.5)
+        return dot, summary
+
+    dot, summary = asyncio.run(main())
+    got, want = read_csv(out, check=False)["left_thigh"], truth["left_thigh"]
+    assert int.from_bytes(dot.device_control[24:26], "little") == 60
+    assert any("streams at most 60 Hz; 60 Hz is the nearest" in m for m in logs)
+    assert summary["left_thigh"]["lost_packets"] == 1 and summary["left_thigh"]["battery_pct"] == 64
+    assert len(got) == len(want) - 1
+    idx = np.round((got.time - got.time[0]) * 60).astype(int)
+    assert 100 not in idx and np.abs(got.acc - want.acc[idx]).max() < 1e-5  # float32 on the air
+    assert np.abs(got.gyr - want.gyr[idx]).max() < 1e-6

@@ -37,3 +37,20 @@ def test_bad_file_is_one_line_without_traceback(tmp_path):
     assert "bad.csv:1: missing column(s)" in r.stderr
     r = run("info", str(tmp_path / "nope.csv"))
     assert r.returncode == 2 and "nope.csv: cannot read" in r.stderr
+
+
+def test_scan_names_the_protocol_from_service_company_id_or_name():
+    from imuhip.cli import _protocol
+
+    assert _protocol("anything", ["fb005c80-02e7-f387-1cad-8acd2d8df0c8"]) == "polar-pmd"
+    assert _protocol(None, [], {0x0886: b"\x01"}) == "movella-dot"  # DOTs advertise Movella's company id
+    assert _protocol("Xsens DOT", []) == "movella-dot" and _protocol("Movesense 2210", []) == "movesense"
+    assert _protocol("Polar Sense B5", []) == "polar-pmd" and _protocol("JBL Flip", [], {0x0057: b""}) is None
+
+
+def test_record_a_simulated_polar_pair_from_the_command_line(tmp_path):
+    out = tmp_path / "polar.csv"
+    r = run("record", "--simulate", "polar-pmd", "--out", str(out), "--duration", "2", "--speed", "5", "--no-keys")
+    assert r.returncode == 0, r.stderr
+    assert "left_thigh (F1:00:00:00:00:01): streaming polar-pmd at 104 Hz" in r.stdout
+    assert "# left_thigh (F1:00:00:00:00:01) streaming polar-pmd at 104 Hz from" in out.read_text()

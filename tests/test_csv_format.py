@@ -174,3 +174,16 @@ def test_comment_lines_between_rows_do_not_shift_line_numbers(tmp_path):
     text = HEADER + rows(3) + "# annotation: 0.0,0.02,marching,both\n" + "0.03,left_thigh,0,x,0,0,0,0\n"
     with pytest.raises(ValueFormatError, match=r"r.csv:6:"):
         read_csv(write(tmp_path, text))
+
+
+def test_comments_never_read_back_as_metadata(tmp_path):
+    from imuhip.io import CsvWriter
+
+    path = tmp_path / "c.csv"
+    with CsvWriter(path, {"athlete": "A"}, {"left_thigh": {}}) as w:
+        w.write_comment("athlete: B")  # would read as metadata: its colon goes
+        w.write_comment("left_thigh (F1:00:00:00:00:01) streaming")  # cannot: kept as written
+        w.append("left_thigh", [0.0, 0.01], np.zeros((2, 3)) + [0, 0, 9.81], np.zeros((2, 3)))
+    text = path.read_text()
+    assert "# athlete - B" in text and "# left_thigh (F1:00:00:00:00:01) streaming" in text
+    assert read_csv(path, check=False).meta["athlete"] == "A"

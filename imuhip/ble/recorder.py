@@ -1,4 +1,4 @@
-"""Record imuhip-open, Movesense and Polar (PMD) sensors over BLE to an imuhip CSV, crash-safe, with a live view.
+"""Record imuhip-open, Movesense, Polar (PMD) and Movella DOT sensors over BLE to an imuhip CSV, crash-safe, with a live view.
 
 One task per sensor connects (bleak, any backend), reads the scales, starts streaming and
 decodes every notification; samples go to the CSV as they arrive and the file is flushed and
@@ -22,7 +22,7 @@ import numpy as np
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from imuhip.ble import imuhip_open, movesense, polar_pmd
+from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
 from imuhip.ble.clock import GapDetector, SessionClock, unwrap_us
 from imuhip.ble.errors import DecodeError
 from imuhip.ble.live import LiveAngle
@@ -72,19 +72,23 @@ def _protocol(client) -> str:
         return "movesense"
     if polar_pmd.SERVICE in uuids:
         return "polar-pmd"
-    return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense, Polar PMD); services: "
+    if movella_dot.SERVICE in uuids:
+        return "movella-dot"
+    return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense, Polar PMD, Movella DOT); "
+            f"services: "
             f"{', '.join(sorted(uuids)) or 'none'}")
 
 
 async def _battery(client) -> int | None:
-    """Battery level (%) from the standard Battery Service, when the sensor has one."""
-    char = client.services.get_characteristic(BATTERY_LEVEL)
-    if char is None:
-        return None
-    try:
-        return int((await client.read_gatt_char(char))[0])
-    except (BleakError, IndexError):
-        return None
+    """Battery level (%) from the standard Battery Service (or the DOT's own), when the sensor has one."""
+    for uuid in (BATTERY_LEVEL, movella_dot.BATTERY):
+        char = client.services.get_characteristic(uuid)
+        if char is not None:
+            try:
+                return int((await client.read_gatt_char(char))[0])
+            except (BleakError, IndexError):
+                return None
+    return None
 
 
 @dataclass
@@ -103,7 +107,9 @@ class SensorState:
     gaps: GapDetector = field(default_factory=GapDetector)
     live: LiveAngle | None = None
     battery_pct: int | None = None
+    rate_hz: float = 0.0  # the rate the sensor was started at
     expected_ms: float | None = None  # Movesense: device time expected for the next packet
+    expected_us: float | None = None  # Movella DOT: device time expected for the next sample
     polar_base_ns: int | None = None  # Polar: device time (ns since 2000) taken as device second 0
 
 
@@ -141,7 +147,7 @@ class Recorder:
     async def run(self, duration_s: float | None = None) -> dict:
         self._t0 = time.monotonic()
         self.meta.setdefault("recorded_with", "imuhip record")
-        smeta = {loc: {"device_id": st.address, "rate_hz": str(self.rate_hz)} for loc, st in self.states.items()}
+        smeta = {loc: {"device_id": st.address} for loc, st in self.states.items()}
         with CsvWriter(self.out, self.meta, smeta) as writer:
             self.writer = writer
             tasks = [asyncio.create_task(self._sensor(st)) for st in self.states.values()]
@@ -198,14 +204,15 @@ class Recorder:
                         self.log(f"{st.location} ({st.address}): {protocol}")
                         return
                     st.battery_pct = await _battery(client)
+                    st.rate_hz = self.rate_hz
                     refused = await STARTERS[protocol](self, client, st)
                     if refused:
                         st.last_error = f"start refused: {refused}"
                         self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
                         return
-                    self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {self.rate_hz} Hz "
+                    self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {st.rate_hz:g} Hz "
                                               f"from {self.session_time():.3f} s")
-                    self.log(f"{st.location} ({st.address}): streaming {protocol} at {self.rate_hz} Hz")
+                    self.log(f"{st.location} ({st.address}): streaming {protocol} at {st.rate_hz:g} Hz")
                     delay = BACKOFF_S[0]
                     st.gaps = GapDetector()  # a restarted stream counts from its own first packet
                     await lost.wait()
@@ -246,6 +253,22 @@ class Recorder:
             if answer.status != "ok":
                 return f"{polar_pmd.NAMES[m]}: {answer.status}"
             factors[m] = answer.factor
+        return None
+
+    async def _start_dot(self, client, st: SensorState) -> str | None:
+        st.rate_hz = movella_dot.streaming_rate(self.rate_hz)
+        if st.rate_hz != self.rate_hz:
+            self.log(f"{st.location} ({st.address}): a Movella DOT streams at most 60 Hz; {st.rate_hz} Hz is the "
+                     f"nearest to the {self.rate_hz} Hz asked")
+        control = await client.read_gatt_char(movella_dot.DEVICE_CONTROL)
+        await client.write_gatt_char(movella_dot.DEVICE_CONTROL, movella_dot.set_rate(bytes(control), st.rate_hz),
+                                     response=True)
+        st.expected_us = None
+        await client.start_notify(movella_dot.MEDIUM_PAYLOAD, lambda _c, d: self._on_dot(st, bytes(d)))
+        await client.write_gatt_char(movella_dot.CONTROL, movella_dot.start_command(), response=True)
+        state = bytes(await client.read_gatt_char(movella_dot.CONTROL))
+        if state[1:3] != movella_dot.start_command()[1:3]:
+            return f"measurement not started (control reads {state.hex(' ')}, expected 01 01 15)"
         return None
 
     async def _start_movesense(self, client, st: SensorState) -> str | None:
@@ -289,6 +312,21 @@ class Recorder:
         st.expected_ms = st.device_us + len(p.acc) * step_ms
         device_s = (st.device_us + step_ms * np.arange(len(p.acc))) * 1e-3
         self._accept(st, device_s, p.acc, p.gyr, host)
+
+    def _on_dot(self, st: SensorState, data: bytes) -> None:
+        host = self.session_time()
+        try:
+            t_us, acc, gyr = movella_dot.decode_rate_quantities(data)
+        except DecodeError as exc:
+            st.bad_packets += 1
+            self.log(f"{st.location}: {exc}")
+            return
+        step_us = 1e6 / st.rate_hz
+        st.device_us = unwrap_us(t_us, st.device_us)
+        if st.expected_us is not None:
+            st.lost_packets += max(0, round((st.device_us - st.expected_us) / step_us))
+        st.expected_us = st.device_us + step_us
+        self._accept(st, np.array([st.device_us * 1e-6]), acc, gyr, host)
 
     def _on_polar(self, st: SensorState, data: bytes, factors: dict, times: dict, merger) -> None:
         host = self.session_time()
@@ -351,4 +389,4 @@ class Recorder:
 
 
 STARTERS = {"imuhip-open": Recorder._start_imuhip, "movesense": Recorder._start_movesense,
-            "polar-pmd": Recorder._start_polar}
+            "polar-pmd": Recorder._start_polar, "movella-dot": Recorder._start_dot}

@@ -16,6 +16,7 @@ bumble is pinned exactly (optional extra `imuhip[sim]`): its API moves between r
 from __future__ import annotations
 
 import asyncio
+import struct
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
-from imuhip.ble import imuhip_open, movesense, polar_pmd
+from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
 from imuhip.io.units import G
 from imuhip.recording import SensorData
 
@@ -418,20 +419,80 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
         return frames
 
 
+class SimulatedDotSensor(SimulatedImuhipSensor):
+    """A Movella DOT: device control (output rate), measurement control, one "rate quantities"
+    sample per medium-payload notification, stamped in microseconds; battery 0x3001."""
+
+    def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, **kwargs):
+        kwargs["per_packet"] = 1
+        super().__init__(address, name, samples, rate_hz, **kwargs)
+        tag = b"Movella DOT"
+        self.device_control = bytearray(bytes(7) + bytes([len(tag)]) + tag.ljust(16, b"\0")
+                                        + struct.pack("<H", 60) + bytes(6))
+        self.state = bytearray([1, 0, 0])
+
+    def install(self) -> None:
+        rw = Characteristic.Properties.READ | Characteristic.Properties.WRITE
+        access = Characteristic.READABLE | Characteristic.WRITEABLE
+        config = Characteristic(movella_dot.DEVICE_CONTROL, rw, access,
+                                CharacteristicValue(read=lambda _c: bytes(self.device_control), write=self._on_config))
+        self.device.add_service(Service(movella_dot.CONFIG_SERVICE, [config]))
+        self.data = Characteristic(movella_dot.MEDIUM_PAYLOAD, Characteristic.Properties.NOTIFY,
+                                   Characteristic.READABLE, b"")
+        self.control = Characteristic(movella_dot.CONTROL, rw, access,
+                                      CharacteristicValue(read=lambda _c: bytes(self.state), write=self._on_command))
+        self.device.add_service(Service(movella_dot.SERVICE, [self.control, self.data]))
+        battery = Characteristic(movella_dot.BATTERY, Characteristic.Properties.READ, Characteristic.READABLE,
+                                 bytes([64, 0]))
+        self.device.add_service(Service(movella_dot.BATTERY_SERVICE, [battery]))
+
+    async def advertise(self) -> None:
+        self.device.advertising_data = bytes(AdvertisingData([
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
+        await self.device.start_advertising(advertising_interval_min=20)
+
+    def _on_config(self, connection, value) -> None:
+        value = bytes(value)
+        if len(value) == 32 and value[0] & movella_dot.VISIT_OUTPUT_RATE:
+            self.device_control[24:26] = value[24:26]
+
+    def _on_command(self, connection, value) -> None:
+        value = bytes(value)
+        if len(value) != 3 or value[0] != 1:
+            return
+        self.state[1:3] = value[1:3]
+        if value[1] == 1 and value[2] == movella_dot.RATE_QUANTITIES and self._task is None:
+            self._connection = connection
+            self._task = asyncio.get_running_loop().create_task(self._stream())
+        elif value[1] == 0 and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _frames(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> list[bytes]:
+        return [movella_dot.encode_rate_quantities(t0_us, self.samples.acc[i], self.samples.gyr[i])]
+
+
 SIMULATED = {"left_thigh": "F1:00:00:00:00:01", "right_thigh": "F1:00:00:00:00:02", "pelvis": "F1:00:00:00:00:03"}
 
 
+KINDS = {"imuhip-open": ("imuhip", SimulatedImuhipSensor), "movesense": ("Movesense", SimulatedMovesenseSensor),
+         "polar-pmd": ("Polar Sense", SimulatedPolarSensor), "movella-dot": ("Movella DOT", SimulatedDotSensor)}
+
+
 async def simulated_air(rate_hz: int = 104, speed: float = 1.0, pelvis: bool = False, seed: int = 0,
-                        **faults) -> tuple[VirtualAir, dict[str, str]]:
-    """A virtual air with sensors streaming a simulated drill session in a loop (the demo of
-    `imuhip record --simulate`); `faults` go to SimulatedImuhipSensor per location
+                        protocol: str = "imuhip-open", **faults) -> tuple[VirtualAir, dict[str, str]]:
+    """A virtual air with sensors of `protocol` streaming a simulated drill session in a loop (the
+    demo of `imuhip record --simulate`); `faults` go to the sensor per location
     ({'left_thigh': {'drop': {3}}})."""
     from imuhip.simulate import simulate
 
+    name, kind = KINDS[protocol]
+    if protocol == "movella-dot":
+        rate_hz = movella_dot.streaming_rate(rate_hz)
     rec = simulate("session", seed=seed, rate_hz=float(rate_hz), pelvis=pelvis, jitter_s=0.0).recording
     air = VirtualAir()
     for loc, sensor in rec.sensors.items():
-        name = {"left_thigh": "imuhip-L", "right_thigh": "imuhip-R", "pelvis": "imuhip-P"}[loc]
-        await air.add_sensor(SimulatedImuhipSensor(SIMULATED[loc], name, sensor, rate_hz, speed=speed, loop=True,
-                                                   **faults.get(loc, {})))
+        label = f"{name} {loc[0].upper()}"
+        await air.add_sensor(kind(SIMULATED[loc], label, sensor, rate_hz, speed=speed, loop=True,
+                                  **faults.get(loc, {})))
     return air, {loc: SIMULATED[loc] for loc in rec.sensors}

@@ -103,8 +103,9 @@ class CsvWriter:
         self._file.write(_format_rows(sensors, np.asarray(values, dtype=np.float64)))
 
     def write_comment(self, text: str) -> None:
-        """A plain `#` comment line (not metadata: write no `key:` at its start)."""
-        self._file.write("# " + _escape(text).replace(":", " -") + "\n")
+        """A plain `#` comment line (text that would read as `key: value` metadata loses its colons)."""
+        text = _escape(text)
+        self._file.write("# " + (text.replace(":", " -") if _KEY_VALUE.match(text) else text) + "\n")
 
     def annotate(self, annotation: Annotation) -> None:
         self._file.write(f"# annotation: {_annotation_text(annotation)}\n")
