@@ -1,12 +1,14 @@
 """The BLE recorder under load: three sensors at 208 Hz for 10 simulated minutes through bleak
 and the bumble virtual link (streamed `--speed` times faster than real time).
 
-    python benchmarks/ble_recorder.py [--minutes 10] [--speed 10]
+    python benchmarks/ble_recorder.py [--minutes 10] [--speed 10] [--protocol polar-pmd] [--calibrated]
 
 Prints samples written against samples sent (loss), the recorder's own processing time per
 notification (decode, clock, CSV, live angle: the latency from arrival to the live update) as
 median / p99, and its CPU as a share of one core at real time; also the whole process's CPU
-(recorder + virtual radio + simulated sensors), an upper bound.
+(recorder + virtual radio + simulated sensors), an upper bound. `--calibrated` gives the live
+view saved calibrations, so the live angle is the signed elevation from the streaming angle
+engine (the heavier path) instead of the accelerometer tilt. A Movella DOT streams at 60 Hz.
 """
 
 import argparse
@@ -19,37 +21,52 @@ import numpy as np
 
 from imuhip import read_csv
 from imuhip.ble.recorder import Recorder
-from imuhip.ble.virtual import SimulatedImuhipSensor, VirtualAir
+from imuhip.ble import movella_dot
+from imuhip.ble.virtual import KINDS, VirtualAir
 from imuhip.simulate import simulate
 
 
-class TimedRecorder(Recorder):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.latencies = []
-
-    def _on_data(self, st, data, scales):
+def timed(handler):
+    def run(self, *args):
         t0 = time.perf_counter()
-        super()._on_data(st, data, scales)
+        handler(self, *args)
         self.latencies.append(time.perf_counter() - t0)
+    return run
+
+
+class TimedRecorder(Recorder):
+    """The recorder with each notification handler (decode to live update) timed."""
+
+    latencies: list
+    _on_data, _on_movesense = timed(Recorder._on_data), timed(Recorder._on_movesense)
+    _on_polar, _on_dot = timed(Recorder._on_polar), timed(Recorder._on_dot)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--speed", type=float, default=10.0)
+    ap.add_argument("--protocol", choices=list(KINDS), default="imuhip-open")
+    ap.add_argument("--calibrated", action="store_true", help="live signed elevation (streaming angle engine)")
     args = ap.parse_args()
-    rate = 208
+    rate = movella_dot.streaming_rate(208) if args.protocol == "movella-dot" else 208
     seconds = args.minutes * 60
     rec = simulate("marching", seed=1, duration_s=seconds - 6, rate_hz=float(rate), pelvis=True, jitter_s=0.0).recording
+    calibrations = None
+    if args.calibrated:
+        from imuhip.angles import angles_table
+
+        calibrations = {loc: r.calibration for loc, r in angles_table(rec)[1].items()}
 
     async def run(out):
         air = VirtualAir()
         addresses = {}
         for k, (loc, s) in enumerate(rec.sensors.items()):
             addresses[loc] = f"F1:00:00:00:00:2{k}"
-            await air.add_sensor(SimulatedImuhipSensor(addresses[loc], loc, s, rate, speed=args.speed))
-        r = TimedRecorder(out, addresses, backend=air.client_backend(), rate_hz=rate, log=lambda m: None)
+            await air.add_sensor(KINDS[args.protocol][1](addresses[loc], loc, s, rate, speed=args.speed))
+        r = TimedRecorder(out, addresses, backend=air.client_backend(), rate_hz=rate, log=lambda m: None,
+                          calibrations=calibrations)
+        r.latencies = []
         cpu0, wall0 = time.process_time(), time.perf_counter()
         summary = await r.run(duration_s=seconds / args.speed + 2.0)
         return r, summary, time.process_time() - cpu0, time.perf_counter() - wall0
@@ -62,7 +79,8 @@ def main():
     got = sum(len(s) for s in written.sensors.values())
     lat = np.array(r.latencies) * 1e3
     own = lat.sum() / 1e3
-    print(f"3 sensors x {rate} Hz x {args.minutes:g} min (streamed {args.speed:g}x faster, {wall:.1f} s wall)")
+    print(f"{args.protocol}: 3 sensors x {rate} Hz x {args.minutes:g} min (streamed {args.speed:g}x faster, "
+          f"{wall:.1f} s wall); live angle: {'signed elevation' if args.calibrated else 'tilt'}")
     print(f"samples sent {sent}, written {got}, lost {sent - got}")
     print(f"arrival -> live update per notification: median {np.median(lat):.3f} ms, p99 {np.percentile(lat, 99):.3f} ms")
     print(f"recorder CPU at real time: {100 * own / seconds:.2f} % of one core "

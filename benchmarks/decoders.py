@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from imuhip.ble import imuhip_open, movesense, polar_pmd
+from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
 
 
 def rate(fn, packets, per_packet):
@@ -36,6 +36,24 @@ def main():
     block = bytes([6, 35]) + rng.integers(0, 256, (6 * 35 * 3 + 7) // 8, dtype=np.uint8).tobytes()
     delta = [bytes([5]) + struct.pack("<Q", i) + b"\x80" + ref + block for i in range(n)]
     print(f"polar-pmd delta 6-bit (36 samples/frame): {rate(polar_pmd.decode_frame, delta, 36) / 1e6:.2f} M samples/s")
+    frames = [polar_pmd.decode_frame(f) for f in raw]
+    times = {m: polar_pmd.StreamTimes(104) for m in (polar_pmd.ACC, polar_pmd.GYRO)}
+    merger = polar_pmd.Merger(104)
+    step = int(36e9 / 104)
+
+    def merge(k):  # the ACC and the GYRO frame of one packet: timed, merged, popped
+        for m in (polar_pmd.ACC, polar_pmd.GYRO):
+            f = polar_pmd.Frame(m, (k + 1) * step, frames[k].values)
+            merger.add(m, times[m].feed(f)[0], f.values)
+        merger.pop()
+
+    print(f"polar-pmd ACC+GYRO timing and merge (36 samples/frame): {rate(merge, range(n), 36) / 1e6:.2f} M samples/s")
+    dot = [movella_dot.encode_rate_quantities(i * 16667, acc[0], gyr[0]) for i in range(n)]
+    print(f"movella-dot rate quantities, one notification at a time (1 sample each): "
+          f"{rate(movella_dot.decode_rate_quantities, dot, 1) / 1e6:.2f} M samples/s")
+    t0 = time.perf_counter()
+    movella_dot.decode_many(dot)
+    print(f"movella-dot rate quantities, {n} notifications at once: {n / (time.perf_counter() - t0) / 1e6:.2f} M samples/s")
 
 
 if __name__ == "__main__":

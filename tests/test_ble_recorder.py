@@ -323,3 +323,23 @@ def test_movella_dot_recorded_at_its_nearest_streaming_rate(tmp_path):
     idx = np.round((got.time - got.time[0]) * 60).astype(int)
     assert 100 not in idx and np.abs(got.acc - want.acc[idx]).max() < 1e-5  # float32 on the air
     assert np.abs(got.gyr - want.gyr[idx]).max() < 1e-6
+
+
+def test_an_mtu_too_small_for_the_sensor_is_refused_in_one_line(tmp_path):
+    """A link left at the default ATT MTU of 23: no room for an imuhip-open sample or a DOT notification."""
+    from imuhip.ble.virtual import SimulatedDotSensor
+
+    truth = simulate("standing", seed=1, duration_s=5, rate_hz=60.0, jitter_s=0.0).recording
+
+    async def main():
+        air = VirtualAir()
+        air.mtu = 23
+        await air.add_sensor(SimulatedImuhipSensor("F1:00:00:00:00:91", "imuhip-L", truth["left_thigh"], 60))
+        await air.add_sensor(SimulatedDotSensor("F1:00:00:00:00:92", "Movella DOT", truth["right_thigh"], 60))
+        rec = Recorder(tmp_path / "mtu.csv", {"left_thigh": "F1:00:00:00:00:91", "right_thigh": "F1:00:00:00:00:92"},
+                       backend=air.client_backend(), log=lambda m: None)
+        return await rec.run(duration_s=1.0)
+
+    summary = asyncio.run(main())
+    assert summary["left_thigh"]["last_error"] == "ATT MTU 23 is too small: imuhip-open needs at least 26"
+    assert summary["right_thigh"]["last_error"] == "ATT MTU 23 is too small: movella-dot needs at least 43"

@@ -250,25 +250,28 @@ class Merger:
 
     def add(self, measurement: int, times_ns: np.ndarray, values: np.ndarray) -> None:
         if measurement == ACC:
-            self._acc_t, self._acc = np.r_[self._acc_t, times_ns], np.r_[self._acc, values]
+            self._acc_t, self._acc = np.concatenate([self._acc_t, times_ns]), np.concatenate([self._acc, values])
         elif measurement == GYRO:
-            self._gyr_t, self._gyr = np.r_[self._gyr_t, times_ns], np.r_[self._gyr, values]
+            self._gyr_t, self._gyr = np.concatenate([self._gyr_t, times_ns]), np.concatenate([self._gyr, values])
 
     def pop(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(times ns, acc, gyro) ready to emit; what still waits for gyro samples stays."""
         gt, at = self._gyr_t, self._acc_t
-        if len(gt) < 2 or len(at) == 0:
+        if len(gt) < 2 or len(at) == 0 or at[0] > gt[-1]:
+            if len(at) == 0:  # ACC not flowing: keep a bounded tail of gyro
+                self._gyr_t, self._gyr = gt[-1024:], self._gyr[-1024:]
             return np.empty(0, np.int64), np.empty((0, 3)), np.empty((0, 3))
-        ready = at <= gt[-1]
-        t, acc = at[ready], self._acc[ready]
-        self._acc_t, self._acc = at[~ready], self._acc[~ready]
+        n = int(np.searchsorted(at, gt[-1], side="right"))  # ACC samples with gyro after them
+        t, acc = at[:n], self._acc[:n]
+        self._acc_t, self._acc = at[n:], self._acc[n:]
         right = np.clip(np.searchsorted(gt, t), 1, len(gt) - 1)
+        t_left, t_right = gt[right - 1], gt[right]
+        span = t_right - t_left
         near = self.max_gap_ns / 5  # half a step: a gyro sample this close stands for the ACC time
-        on_sample = np.minimum(np.abs(gt[right] - t), np.abs(t - gt[right - 1])) <= near
-        ok = (t >= gt[0] - near) & (on_sample | (gt[right] - gt[right - 1] <= self.max_gap_ns))
-        base = gt[0]
-        gyr = np.column_stack([np.interp((t - base).astype(float), (gt - base).astype(float), self._gyr[:, k])
-                               for k in range(3)])
-        keep_from = max(0, np.searchsorted(gt, t[-1]) - 1) if len(t) else max(0, len(gt) - 1024)
+        ok = (t >= gt[0] - near) & ((span <= self.max_gap_ns) | (np.minimum(np.abs(t_right - t), np.abs(t - t_left))
+                                                                  <= near))
+        w = np.clip((t - t_left) / np.maximum(span, 1), 0.0, 1.0)[:, None]
+        gyr = self._gyr[right - 1] * (1.0 - w) + self._gyr[right] * w
+        keep_from = max(0, int(np.searchsorted(gt, t[-1])) - 1)
         self._gyr_t, self._gyr = gt[keep_from:], self._gyr[keep_from:]
         return t[ok], acc[ok], gyr[ok]

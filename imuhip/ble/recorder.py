@@ -56,27 +56,27 @@ def parse_mark(line: str) -> str | None:
     raise InputError(f"no drill {line.strip()!r}" + (f" (could be {', '.join(starts)})" if starts else "")
                      + f"; type 1-{len(MARK_KEYS)} or a drill name, Enter to end a mark")
 BACKOFF_S = (0.25, 8.0)
-MIN_MTU = 3 + imuhip_open.HEADER.size + 12  # room for one sample per notification
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
 MOVESENSE_REF = 0x63
+
+
+SERVICES = {imuhip_open.SERVICE: "imuhip-open", movesense.SERVICE: "movesense", polar_pmd.SERVICE: "polar-pmd",
+            movella_dot.SERVICE: "movella-dot"}
+#: Smallest ATT MTU each protocol works with: one imuhip-open sample, a whole DOT notification
+#: (Movesense splits long packets itself; Polar fills frames to the MTU).
+MIN_MTU = {"imuhip-open": 3 + imuhip_open.HEADER.size + 12, "movella-dot": 3 + movella_dot.MEDIUM_BYTES}
 
 
 def _protocol(client) -> str:
     """The recordable protocol this connected device speaks, or why it cannot be recorded."""
     uuids = {s.uuid.lower() for s in client.services}
-    if imuhip_open.SERVICE in uuids:
-        if client.mtu_size < MIN_MTU:
-            return f"ATT MTU {client.mtu_size} is too small: imuhip-open needs at least {MIN_MTU}"
-        return "imuhip-open"
-    if movesense.SERVICE in uuids:
-        return "movesense"
-    if polar_pmd.SERVICE in uuids:
-        return "polar-pmd"
-    if movella_dot.SERVICE in uuids:
-        return "movella-dot"
-    return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense, Polar PMD, Movella DOT); "
-            f"services: "
-            f"{', '.join(sorted(uuids)) or 'none'}")
+    protocol = next((name for uuid, name in SERVICES.items() if uuid in uuids), None)
+    if protocol is None:
+        return (f"does not offer a protocol imuhip records (imuhip open protocol, Movesense, Polar PMD, "
+                f"Movella DOT); services: {', '.join(sorted(uuids)) or 'none'}")
+    if client.mtu_size < MIN_MTU.get(protocol, 0):
+        return f"ATT MTU {client.mtu_size} is too small: {protocol} needs at least {MIN_MTU[protocol]}"
+    return protocol
 
 
 async def _battery(client) -> int | None:

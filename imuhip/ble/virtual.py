@@ -65,6 +65,7 @@ class VirtualAir:
         self.sensors: dict[str, Any] = {}
         self._powered = False
         self.connecting = asyncio.Lock()  # one connection set-up at a time, as a controller allows
+        self.mtu = REQUESTED_MTU  # what the central asks for in the MTU exchange (23: no exchange)
 
     async def ready(self) -> None:
         if not self._powered:
@@ -157,7 +158,8 @@ class BumbleClient(BaseBleakClient):
             raise BleakError(f"could not connect to {self.address}: {exc}") from None
         self._connection.on("disconnection", self._on_disconnection)
         self._peer = Peer(self._connection)
-        await self._peer.request_mtu(REQUESTED_MTU)
+        if self._air.mtu > 23:
+            await self._peer.request_mtu(self._air.mtu)
         await self._peer.discover_services()
         collection = BleakGATTServiceCollection()
         for svc in self._peer.services:
