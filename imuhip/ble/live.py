@@ -27,18 +27,22 @@ class LiveAngle:
         self.threshold, self.max_dip_s, self.hysteresis = threshold_deg, max_dip_s, hysteresis_deg
         self.kind = "elevation" if calibration is not None else "tilt"
         self._engine = StreamingAngles(calibration, name) if calibration is not None else None
-        self._reference_n = int(REFERENCE_S * rate_hz)
         self._reference: list[np.ndarray] = []
         self._up: np.ndarray | None = None
-        alpha = 1.0 - np.exp(-1.0 / (TILT_TAU_S * rate_hz))
-        self._lowpass = ([alpha], [1.0, alpha - 1.0])
         self._zi: np.ndarray | None = None
+        self.set_rate(rate_hz)
         self.angle_deg = float("nan")
         self.reps = 0
         self.hold_start: float | None = None
         self.hold_s = self.best_hold_s = 0.0
         self._dip_start: float | None = None
         self._raised = False
+
+    def set_rate(self, rate_hz: float) -> None:
+        """The sensor's actual sample rate (Hz): the reference length and low-pass depend on it."""
+        self._reference_n = int(REFERENCE_S * rate_hz)
+        alpha = 1.0 - np.exp(-1.0 / (TILT_TAU_S * rate_hz))
+        self._lowpass = ([alpha], [1.0, alpha - 1.0])
 
     def update(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> None:
         """One notification's samples: time (s), acc (m/s^2), gyro (rad/s)."""

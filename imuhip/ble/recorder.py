@@ -210,6 +210,7 @@ class Recorder:
                         st.last_error = f"start refused: {refused}"
                         self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
                         return
+                    st.live.set_rate(st.rate_hz)
                     self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {st.rate_hz:g} Hz "
                                               f"from {self.session_time():.3f} s")
                     self.log(f"{st.location} ({st.address}): streaming {protocol} at {st.rate_hz:g} Hz")
