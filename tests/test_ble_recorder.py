@@ -317,7 +317,7 @@ def test_movella_dot_recorded_at_its_nearest_streaming_rate(tmp_path):
     dot, summary = asyncio.run(main())
     got, want = read_csv(out, check=False)["left_thigh"], truth["left_thigh"]
     assert int.from_bytes(dot.device_control[24:26], "little") == 60
-    assert any("streams at most 60 Hz; 60 Hz is the nearest" in m for m in logs)
+    assert any("movella-dot streams at 60 Hz, the nearest it offers to the 104 Hz asked" in m for m in logs)
     assert summary["left_thigh"]["lost_packets"] == 1 and summary["left_thigh"]["battery_pct"] == 64
     assert len(got) == len(want) - 1
     idx = np.round((got.time - got.time[0]) * 60).astype(int)

@@ -1,10 +1,11 @@
-"""Record imuhip-open, Movesense, Polar (PMD) and Movella DOT sensors over BLE to an imuhip CSV, crash-safe, with a live view.
+"""Record BLE sensors (imuhip-open, Movesense, Polar PMD, Movella DOT) to an imuhip CSV,
+crash-safe, with a live view.
 
-One task per sensor connects (bleak, any backend), reads the scales, starts streaming and
-decodes every notification; samples go to the CSV as they arrive and the file is flushed and
-fsynced every `FLUSH_S`, so a crash or kill -9 loses at most that much. A disconnect is
-logged, the other sensors keep recording, and the sensor is reconnected with back-off. Lost
-notifications (sequence jumps) and undecodable packets are counted and logged, never fatal.
+One task per sensor connects (bleak, any backend), finds its protocol, starts it streaming
+(`imuhip.ble.streams`) and decodes every notification; samples go to the CSV as they arrive and
+the file is flushed and fsynced every `FLUSH_S`, so a crash or kill -9 loses at most that much.
+A disconnect is logged, the other sensors keep recording, and the sensor is reconnected with
+back-off. Lost notifications and undecodable packets are counted and logged, never fatal.
 
 Session clock: each sensor's device time (unwrapped) goes through its own `SessionClock`: the
 offset of its first packet against the host receive time (one host clock for all sensors), then
@@ -23,12 +24,12 @@ from bleak import BleakClient
 from bleak.exc import BleakError
 
 from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
-from imuhip.ble.clock import GapDetector, SessionClock, unwrap_us
+from imuhip.ble.clock import SessionClock
 from imuhip.ble.errors import DecodeError
 from imuhip.ble.live import LiveAngle
+from imuhip.ble.streams import STREAMS
 from imuhip.errors import InputError
 from imuhip.io import CsvWriter
-from imuhip.io.units import G
 from imuhip.recording import Annotation
 
 FLUSH_S = 0.5
@@ -57,7 +58,6 @@ def parse_mark(line: str) -> str | None:
                      + f"; type 1-{len(MARK_KEYS)} or a drill name, Enter to end a mark")
 BACKOFF_S = (0.25, 8.0)
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
-MOVESENSE_REF = 0x63
 
 
 SERVICES = {imuhip_open.SERVICE: "imuhip-open", movesense.SERVICE: "movesense", polar_pmd.SERVICE: "polar-pmd",
@@ -102,15 +102,10 @@ class SensorState:
     disconnects: int = 0
     last_error: str = ""
     last_time: float = -np.inf
-    device_us: int | None = None
     clock: SessionClock = field(default_factory=SessionClock)
-    gaps: GapDetector = field(default_factory=GapDetector)
     live: LiveAngle | None = None
+    stream: object | None = None  # the protocol's stream (imuhip.ble.streams), kept across reconnects
     battery_pct: int | None = None
-    rate_hz: float = 0.0  # the rate the sensor was started at
-    expected_ms: float | None = None  # Movesense: device time expected for the next packet
-    expected_us: float | None = None  # Movella DOT: device time expected for the next sample
-    polar_base_ns: int | None = None  # Polar: device time (ns since 2000) taken as device second 0
 
 
 class Recorder:
@@ -199,23 +194,27 @@ class Recorder:
                 async with BleakClient(st.address, backend=self.backend, timeout=5.0,
                                        disconnected_callback=lambda _c: lost.set()) as client:
                     protocol = _protocol(client)
-                    if protocol not in STARTERS:
+                    if protocol not in STREAMS:
                         st.last_error = protocol
                         self.log(f"{st.location} ({st.address}): {protocol}")
                         return
                     st.battery_pct = await _battery(client)
-                    st.rate_hz = self.rate_hz
-                    refused = await STARTERS[protocol](self, client, st)
+                    if st.stream is None:
+                        st.stream = STREAMS[protocol](self.rate_hz)
+                        st.live.set_rate(st.stream.rate_hz)
+                    rate = st.stream.rate_hz
+                    if rate != self.rate_hz:
+                        self.log(f"{st.location} ({st.address}): {protocol} streams at {rate:g} Hz, the nearest it "
+                                 f"offers to the {self.rate_hz:g} Hz asked")
+                    refused = await st.stream.start(client, lambda data: self._on_notification(st, data))
                     if refused:
                         st.last_error = f"start refused: {refused}"
                         self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
                         return
-                    st.live.set_rate(st.rate_hz)
-                    self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {st.rate_hz:g} Hz "
+                    self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {rate:g} Hz "
                                               f"from {self.session_time():.3f} s")
-                    self.log(f"{st.location} ({st.address}): streaming {protocol} at {st.rate_hz:g} Hz")
+                    self.log(f"{st.location} ({st.address}): streaming {protocol} at {rate:g} Hz")
                     delay = BACKOFF_S[0]
-                    st.gaps = GapDetector()  # a restarted stream counts from its own first packet
                     await lost.wait()
                     st.disconnects += 1
                     self.writer.write_comment(f"{st.location} disconnected at {self.session_time():.3f} s")
@@ -227,131 +226,21 @@ class Recorder:
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_S[1])
 
-    async def _start_imuhip(self, client, st: SensorState) -> str | None:
-        scales = imuhip_open.decode_info(await client.read_gatt_char(imuhip_open.INFO))
-        answer: asyncio.Future = asyncio.get_running_loop().create_future()
-        await client.start_notify(imuhip_open.CONTROL, lambda _c, d: answer.done() or answer.set_result(bytes(d)))
-        await client.start_notify(imuhip_open.DATA, lambda _c, d: self._on_data(st, bytes(d), scales))
-        await client.write_gatt_char(imuhip_open.CONTROL, imuhip_open.start_command(self.rate_hz), response=True)
-        _, status = imuhip_open.decode_response(await asyncio.wait_for(answer, 5.0))
-        return None if status == "ok" else status
-
-    async def _start_polar(self, client, st: SensorState) -> str | None:
-        offered = polar_pmd.decode_features(await client.read_gatt_char(polar_pmd.CONTROL))
-        missing = [polar_pmd.NAMES[m] for m in (polar_pmd.ACC, polar_pmd.GYRO) if m not in offered]
-        if missing:
-            have = ", ".join(polar_pmd.NAMES.get(m, str(m)) for m in sorted(offered)) or "nothing"
-            return f"no {' or '.join(missing)} stream (this sensor offers {have}; thigh angles need ACC and GYRO)"
-        answers: asyncio.Queue = asyncio.Queue()
-        factors: dict[int, float] = {}
-        times = {m: polar_pmd.StreamTimes(self.rate_hz) for m in (polar_pmd.ACC, polar_pmd.GYRO)}
-        merger = polar_pmd.Merger(self.rate_hz)
-        await client.start_notify(polar_pmd.CONTROL, lambda _c, d: answers.put_nowait(bytes(d)))
-        await client.start_notify(polar_pmd.DATA, lambda _c, d: self._on_polar(st, bytes(d), factors, times, merger))
-        for m in (polar_pmd.ACC, polar_pmd.GYRO):
-            await client.write_gatt_char(polar_pmd.CONTROL, polar_pmd.start_command(m, self.rate_hz), response=True)
-            answer = polar_pmd.decode_response(await asyncio.wait_for(answers.get(), 5.0))
-            if answer.status != "ok":
-                return f"{polar_pmd.NAMES[m]}: {answer.status}"
-            factors[m] = answer.factor
-        return None
-
-    async def _start_dot(self, client, st: SensorState) -> str | None:
-        st.rate_hz = movella_dot.streaming_rate(self.rate_hz)
-        if st.rate_hz != self.rate_hz:
-            self.log(f"{st.location} ({st.address}): a Movella DOT streams at most 60 Hz; {st.rate_hz} Hz is the "
-                     f"nearest to the {self.rate_hz} Hz asked")
-        control = await client.read_gatt_char(movella_dot.DEVICE_CONTROL)
-        await client.write_gatt_char(movella_dot.DEVICE_CONTROL, movella_dot.set_rate(bytes(control), st.rate_hz),
-                                     response=True)
-        st.expected_us = None
-        await client.start_notify(movella_dot.MEDIUM_PAYLOAD, lambda _c, d: self._on_dot(st, bytes(d)))
-        await client.write_gatt_char(movella_dot.CONTROL, movella_dot.start_command(), response=True)
-        state = bytes(await client.read_gatt_char(movella_dot.CONTROL))
-        if state[1:3] != movella_dot.start_command()[1:3]:
-            return f"measurement not started (control reads {state.hex(' ')}, expected 01 01 15)"
-        return None
-
-    async def _start_movesense(self, client, st: SensorState) -> str | None:
-        assembler = movesense.Assembler()
-        st.expected_ms = None
-        await client.start_notify(movesense.NOTIFY, lambda _c, d: self._on_movesense(st, bytes(d), assembler))
-        await client.write_gatt_char(movesense.WRITE, movesense.subscribe_command(MOVESENSE_REF, self.rate_hz),
-                                     response=True)
-        return None
-
-    def _on_data(self, st: SensorState, data: bytes, scales) -> None:
+    def _on_notification(self, st: SensorState, data: bytes) -> None:
+        """One notification: decoded by the sensor's stream, onto the session clock, into the file."""
         host = self.session_time()
         try:
-            p = imuhip_open.decode_data(data, scales)
+            samples = st.stream.feed(data)
         except DecodeError as exc:
             st.bad_packets += 1
             self.log(f"{st.location}: {exc}")
             return
-        gap = st.gaps.feed(p.sequence)
-        if gap and gap[1]:
-            st.lost_packets += gap[1]
-        st.device_us = unwrap_us(int(p.time_us[0]), st.device_us)
-        device_s = (st.device_us + (p.time_us.astype(np.int64) - int(p.time_us[0])) % 2**32) * 1e-6
-        self._accept(st, device_s, p.acc, p.gyr, host)
-
-    def _on_movesense(self, st: SensorState, data: bytes, assembler) -> None:
-        host = self.session_time()
-        try:
-            p = assembler.feed(data)
-        except DecodeError as exc:
-            st.bad_packets += 1
-            self.log(f"{st.location}: {exc}")
+        if samples is None:
             return
-        if p is None:
-            return
-        step_ms = 1000.0 / self.rate_hz
-        st.device_us = unwrap_us(p.timestamp_ms, st.device_us)  # a u32 millisecond counter
-        if st.expected_ms is not None:
-            missing = round((st.device_us - st.expected_ms) / (len(p.acc) * step_ms))
-            st.lost_packets += max(0, missing)
-        st.expected_ms = st.device_us + len(p.acc) * step_ms
-        device_s = (st.device_us + step_ms * np.arange(len(p.acc))) * 1e-3
-        self._accept(st, device_s, p.acc, p.gyr, host)
-
-    def _on_dot(self, st: SensorState, data: bytes) -> None:
-        host = self.session_time()
-        try:
-            t_us, acc, gyr = movella_dot.decode_rate_quantities(data)
-        except DecodeError as exc:
-            st.bad_packets += 1
-            self.log(f"{st.location}: {exc}")
-            return
-        step_us = 1e6 / st.rate_hz
-        st.device_us = unwrap_us(t_us, st.device_us)
-        if st.expected_us is not None:
-            st.lost_packets += max(0, round((st.device_us - st.expected_us) / step_us))
-        st.expected_us = st.device_us + step_us
-        self._accept(st, np.array([st.device_us * 1e-6]), acc, gyr, host)
-
-    def _on_polar(self, st: SensorState, data: bytes, factors: dict, times: dict, merger) -> None:
-        host = self.session_time()
-        try:
-            frame = polar_pmd.decode_frame(data)
-        except DecodeError as exc:
-            st.bad_packets += 1
-            self.log(f"{st.location}: {exc}")
-            return
-        m = frame.measurement & 0x3F
-        if m not in factors:  # a stream not started (or its start not yet answered)
-            return
-        t_ns, lost = times[m].feed(frame)
-        if lost:
-            st.lost_packets += max(1, round(lost / len(frame.values)))
-        if not len(t_ns):
-            return
-        values = frame.values * factors[m]
-        merger.add(m, t_ns, values * (G / 1000) if m == polar_pmd.ACC else np.radians(values))
-        t_ns, acc, gyr = merger.pop()
-        if len(t_ns):
-            if st.polar_base_ns is None:
-                st.polar_base_ns = int(t_ns[0])
-            self._accept(st, (t_ns - st.polar_base_ns) * 1e-9, acc, gyr, host)
+        device_s, acc, gyr, lost = samples
+        st.lost_packets += lost
+        if len(device_s):
+            self._accept(st, device_s, acc, gyr, host)
 
     def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float) -> None:
         """Samples with device times (s) onto the session clock, into the CSV and the live view."""
@@ -387,7 +276,3 @@ class Recorder:
                             reps=st.live.reps, battery_pct=st.battery_pct,
                             drift_ppm=drift * 1e6, last_error=st.last_error)
         return out
-
-
-STARTERS = {"imuhip-open": Recorder._start_imuhip, "movesense": Recorder._start_movesense,
-            "polar-pmd": Recorder._start_polar, "movella-dot": Recorder._start_dot}
