@@ -128,3 +128,14 @@ def test_movella_dot_vectors():
     with pytest.raises(DecodeError, match="non-finite sample values in notification 0"):
         movella_dot.decode_many([bytes.fromhex(doc["errors"][1]["hex"])])
     assert movella_dot.streaming_rate(104) == 60 and movella_dot.streaming_rate(13) == 12
+
+
+@pytest.mark.parametrize("example", load("polar_pmd")["time_examples"], ids=lambda v: v["name"])
+def test_polar_time_system_worked_examples(example):
+    """The time examples of Polar's TimeSystemExplained.md: ns since 2000-01-01 (as set on the sensor)."""
+    from datetime import datetime, timezone
+
+    frame = polar_pmd.decode_frame(polar_pmd.encode_frame(polar_pmd.ACC, example["timestamp_ns"], [[0, 0, 1000]]))
+    seconds = polar_pmd.POLAR_EPOCH_UNIX_S + frame.timestamp_ns // 1000 / 1e6
+    when = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+    assert when.isoformat() == example["time"]

@@ -343,3 +343,29 @@ def test_an_mtu_too_small_for_the_sensor_is_refused_in_one_line(tmp_path):
     summary = asyncio.run(main())
     assert summary["left_thigh"]["last_error"] == "ATT MTU 23 is too small: imuhip-open needs at least 26"
     assert summary["right_thigh"]["last_error"] == "ATT MTU 23 is too small: movella-dot needs at least 43"
+
+
+def test_polar_outside_sdk_mode_streams_at_the_rate_it_offers(tmp_path):
+    """A Verity Sense outside SDK mode offers 52 Hz only: the recorder asks the stream settings
+    first, starts both streams at 52 Hz with 16 bit, +-8 g and +-2000 deg/s, and says so."""
+    from imuhip.ble import polar_pmd
+    from imuhip.ble.virtual import SimulatedPolarSensor
+
+    truth = simulate("marching", seed=10, duration_s=15, rate_hz=52.0, jitter_s=0.0).recording
+    logs = []
+
+    async def main():
+        air = VirtualAir()
+        polar = await air.add_sensor(SimulatedPolarSensor("F1:00:00:00:00:65", "Polar Sense 9", truth["left_thigh"],
+                                                          52, speed=SPEED, rates=(52,)))
+        rec = Recorder(tmp_path / "p52.csv", {"left_thigh": polar.address}, backend=air.client_backend(),
+                       rate_hz=104, log=logs.append)
+        return polar, await rec.run(duration_s=20 / SPEED + 1.5)
+
+    polar, summary = asyncio.run(main())
+    assert any("polar-pmd streams at 52 Hz, the nearest it offers to the 104 Hz asked" in m for m in logs)
+    assert polar.requested[polar_pmd.ACC] == polar_pmd.start_command(polar_pmd.ACC, 52, 16, 8)
+    assert polar.requested[polar_pmd.GYRO] == polar_pmd.start_command(polar_pmd.GYRO, 52, 16, 2000)
+    got = read_csv(tmp_path / "p52.csv", check=False)["left_thigh"]
+    assert len(got) == len(truth["left_thigh"]) and summary["left_thigh"]["lost_packets"] == 0
+    assert abs(np.median(np.diff(got.time)) - 1 / 52) < 1e-4

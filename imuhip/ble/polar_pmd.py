@@ -8,7 +8,8 @@ u8 frame type (bit 7 = delta compressed) | data. Raw frame types 0/1/2: 3 channe
 previous sample. Every value is multiplied by the conversion factor the sensor returned in its
 start response (for ACC the result is in milli-g, for GYRO in deg/s).
 
-Control point: write `02 <type> <settings TLV>` to start, `03 <type>` to stop; the sensor
+Control point: write `01 <type>` to ask which settings a stream offers (rates, resolutions,
+ranges), `02 <type> <settings TLV>` to start, `03 <type>` to stop; the sensor
 answers by indication `F0 <op> <type> <status> <more> <parameters>`, a started stream's
 parameters holding the conversion factor (setting 5, float32). Reading the control point gives
 `0F <bitmap of the measurement types offered>`. ACC and GYRO come as separate frames with their
@@ -30,8 +31,8 @@ DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
 ACC, GYRO = 2, 5
 NAMES = {0: "ECG", 1: "PPG", 2: "ACC", 3: "PPI", 5: "GYRO", 6: "MAG"}
 RAW_BITS = {0: 8, 1: 16, 2: 24}
-POLAR_EPOCH_UNIX_S = 946684800.0
-OP_START, OP_STOP, RESPONSE, FEATURES = 0x02, 0x03, 0xF0, 0x0F
+POLAR_EPOCH_UNIX_S = 946684800.0  # Polar time counts ns from 2000-01-01T00:00:00Z
+OP_SETTINGS, OP_START, OP_STOP, RESPONSE, FEATURES = 0x01, 0x02, 0x03, 0xF0, 0x0F
 SAMPLE_RATE, RESOLUTION, RANGE, FACTOR = 0, 1, 2, 5
 SETTING_BYTES = {0: 2, 1: 2, 2: 2, 3: 4, 4: 1, 5: 4, 6: 16}  # bytes per value of each setting id
 STATUS = {0: "ok", 1: "invalid op code", 2: "invalid measurement type", 3: "not supported", 4: "invalid length",
@@ -97,10 +98,40 @@ def decode_response(data: bytes) -> Response:
     return Response(data[1], data[2], status, settings)
 
 
-def encode_response(op: int, measurement: int, status: int = 0, factor: float | None = None) -> bytes:
+def settings_command(measurement: int) -> bytes:
+    """Control-point write asking which settings a measurement offers."""
+    return bytes([OP_SETTINGS, measurement])
+
+
+def choose_settings(offered: dict[int, list[float]], rate_hz: float, measurement: int) -> tuple[int, int, int]:
+    """(rate Hz, resolution bits, range) to start with: the offered rate nearest `rate_hz`, 16 bit
+    when offered, the default range (8 g, 2000 deg/s) when offered, else the widest."""
+    rates = offered.get(SAMPLE_RATE) or [rate_hz]
+    rate = int(min(rates, key=lambda r: (abs(r - rate_hz), -r)))
+    resolutions = offered.get(RESOLUTION) or [16]
+    resolution = 16 if 16 in resolutions else int(max(resolutions))
+    ranges = offered.get(RANGE) or [DEFAULT_RANGE.get(measurement, 8)]
+    wanted = DEFAULT_RANGE.get(measurement, 8)
+    return rate, resolution, int(wanted if wanted in ranges else max(ranges))
+
+
+def encode_settings(settings: dict[int, list[float]]) -> bytes:
+    """Settings TLV (for simulated sensors and test vectors)."""
+    out = b""
+    for sid, values in settings.items():
+        size = SETTING_BYTES[sid]
+        body = b"".join(struct.pack("<f", v) if sid == FACTOR else int(v).to_bytes(size, "little") for v in values)
+        out += bytes([sid, len(values)]) + body
+    return out
+
+
+def encode_response(op: int, measurement: int, status: int = 0, factor: float | None = None,
+                    settings: dict[int, list[float]] | None = None) -> bytes:
     """The indication a sensor sends (for simulated sensors and test vectors)."""
-    params = b"" if factor is None else bytes([FACTOR, 1]) + struct.pack("<f", factor)
-    return bytes([RESPONSE, op, measurement, status, 0]) + params
+    params = dict(settings or {})
+    if factor is not None:
+        params[FACTOR] = [factor]
+    return bytes([RESPONSE, op, measurement, status, 0]) + encode_settings(params)
 
 
 def decode_features(data: bytes) -> set[int]:

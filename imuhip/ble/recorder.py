@@ -201,16 +201,16 @@ class Recorder:
                     st.battery_pct = await _battery(client)
                     if st.stream is None:
                         st.stream = STREAMS[protocol](self.rate_hz)
-                        st.live.set_rate(st.stream.rate_hz)
-                    rate = st.stream.rate_hz
-                    if rate != self.rate_hz:
-                        self.log(f"{st.location} ({st.address}): {protocol} streams at {rate:g} Hz, the nearest it "
-                                 f"offers to the {self.rate_hz:g} Hz asked")
                     refused = await st.stream.start(client, lambda data: self._on_notification(st, data))
                     if refused:
                         st.last_error = f"start refused: {refused}"
                         self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
                         return
+                    rate = st.stream.rate_hz
+                    st.live.set_rate(rate)
+                    if rate != self.rate_hz:
+                        self.log(f"{st.location} ({st.address}): {protocol} streams at {rate:g} Hz, the nearest it "
+                                 f"offers to the {self.rate_hz:g} Hz asked")
                     self.writer.write_comment(f"{st.location} ({st.address}) streaming {protocol} at {rate:g} Hz "
                                               f"from {self.session_time():.3f} s")
                     self.log(f"{st.location} ({st.address}): streaming {protocol} at {rate:g} Hz")

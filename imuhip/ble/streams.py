@@ -88,11 +88,13 @@ class MovesenseStream:
 
 
 class PolarStream:
-    """Polar PMD: ACC and GYRO started by control-point writes (settings TLV), each answered with
-    its conversion factor; frames timed per stream and the gyro put onto the ACC clock."""
+    """Polar PMD: the settings each stream offers are asked first and the offered rate nearest the
+    one asked is chosen (a Verity Sense outside SDK mode offers 52 Hz only); ACC and GYRO are
+    started by control-point writes (settings TLV), each answered with its conversion factor;
+    frames are timed per stream and the gyro put onto the ACC clock."""
 
     def __init__(self, rate_hz: float):
-        self.rate_hz = rate_hz
+        self.asked_hz = self.rate_hz = rate_hz
         self._factors: dict[int, float] = {}
         self._base_ns: int | None = None  # the first sample's stamp (ns since 2000) is device second 0
         self._reset()
@@ -108,14 +110,29 @@ class PolarStream:
         if missing:
             have = ", ".join(polar_pmd.NAMES.get(m, str(m)) for m in sorted(offered)) or "nothing"
             return f"no {' or '.join(missing)} stream (this sensor offers {have}; thigh angles need ACC and GYRO)"
-        self._reset()
         answers: asyncio.Queue = asyncio.Queue()
+
+        async def ask(command: bytes) -> polar_pmd.Response:
+            await client.write_gatt_char(polar_pmd.CONTROL, command, response=True)
+            return polar_pmd.decode_response(await asyncio.wait_for(answers.get(), ANSWER_TIMEOUT_S))
+
         await client.start_notify(polar_pmd.CONTROL, lambda _c, d: answers.put_nowait(bytes(d)))
+        offers = {}
+        for m in (polar_pmd.ACC, polar_pmd.GYRO):
+            answer = await ask(polar_pmd.settings_command(m))
+            if answer.status != "ok":
+                return f"{polar_pmd.NAMES[m]} settings: {answer.status}"
+            offers[m] = answer.settings
+        rates = [set(offers[m].get(polar_pmd.SAMPLE_RATE, [self.asked_hz])) for m in offers]
+        common = sorted(rates[0] & rates[1])
+        if not common:
+            return f"ACC and GYRO share no sample rate (ACC {sorted(rates[0])}, GYRO {sorted(rates[1])} Hz)"
+        self.rate_hz = polar_pmd.choose_settings({polar_pmd.SAMPLE_RATE: common}, self.asked_hz, polar_pmd.ACC)[0]
+        self._reset()
         await client.start_notify(polar_pmd.DATA, _subscriber(on_data))
         for m in (polar_pmd.ACC, polar_pmd.GYRO):
-            await client.write_gatt_char(polar_pmd.CONTROL, polar_pmd.start_command(m, int(self.rate_hz)),
-                                         response=True)
-            answer = polar_pmd.decode_response(await asyncio.wait_for(answers.get(), ANSWER_TIMEOUT_S))
+            _, resolution, range_ = polar_pmd.choose_settings(offers[m], self.rate_hz, m)
+            answer = await ask(polar_pmd.start_command(m, int(self.rate_hz), resolution, range_))
             if answer.status != "ok":
                 return f"{polar_pmd.NAMES[m]}: {answer.status}"
             self._factors[m] = answer.factor

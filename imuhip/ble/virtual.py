@@ -360,11 +360,16 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
     FACTORS = {polar_pmd.ACC: 8000 / 32768, polar_pmd.GYRO: 2000 / 32768}  # mG and deg/s per LSB
     EPOCH_NS = 846_000_000 * 10**9  # the sensor clock: ~2026 in Polar time (ns since 2000)
 
-    def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, gyro: bool = True, **kwargs):
+    RANGES = {polar_pmd.ACC: [2, 4, 8, 16], polar_pmd.GYRO: [250, 500, 1000, 2000]}
+
+    def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, gyro: bool = True,
+                 rates=(26, 52, 104, 208, 416), **kwargs):
         kwargs.setdefault("per_packet", 36)
         super().__init__(address, name, samples, rate_hz, **kwargs)
         self.offered = {polar_pmd.ACC, polar_pmd.GYRO} if gyro else {polar_pmd.ACC}
+        self.rates = list(rates)  # (26 ... 416) in SDK mode; a Verity Sense outside it offers 52 Hz only
         self.started: set[int] = set()
+        self.requested: dict[int, bytes] = {}  # the start command received per measurement
 
     def install(self) -> None:
         self.data = Characteristic(polar_pmd.DATA, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")
@@ -387,9 +392,14 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
             return
         op, m = value[0], value[1]
         loop = asyncio.get_running_loop()
-        if op == polar_pmd.OP_START:
+        if op == polar_pmd.OP_SETTINGS:
+            settings = {polar_pmd.SAMPLE_RATE: self.rates, polar_pmd.RESOLUTION: [16], polar_pmd.RANGE: self.RANGES[m]}
+            loop.create_task(self._answer_pmd(op, m, 0 if m in self.offered else 3, settings=settings))
+        elif op == polar_pmd.OP_START:
             self._connection = connection
-            status = 13 if self.reject_start else (0 if m in self.offered else 3)
+            self.requested[m] = value
+            asked = polar_pmd.decode_settings(value[2:]).get(polar_pmd.SAMPLE_RATE, [0])[0]
+            status = 3 if m not in self.offered else 13 if self.reject_start else 8 if asked not in self.rates else 0
             loop.create_task(self._start(m, status))
         elif op == polar_pmd.OP_STOP:
             self.started.discard(m)
@@ -398,8 +408,8 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
                 self._task.cancel()
                 self._task = None
 
-    async def _answer_pmd(self, op: int, m: int, status: int, factor: float | None = None) -> None:
-        await self.device.indicate_subscribers(self.control, polar_pmd.encode_response(op, m, status, factor))
+    async def _answer_pmd(self, op: int, m: int, status: int, factor: float | None = None, settings=None) -> None:
+        await self.device.indicate_subscribers(self.control, polar_pmd.encode_response(op, m, status, factor, settings))
 
     async def _start(self, m: int, status: int) -> None:
         await self._answer_pmd(polar_pmd.OP_START, m, status, self.FACTORS[m] if status == 0 else None)

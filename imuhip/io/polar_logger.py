@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from imuhip.errors import InputError
+from imuhip.ble.polar_pmd import POLAR_EPOCH_UNIX_S
 from imuhip.io.streams import merge_onto_gyro, numeric, read_table
 from imuhip.io.units import G, check_units
 from imuhip.recording import Annotation, Recording, SensorData
 
-POLAR_EPOCH_UNIX_S = 946684800.0  # 2000-01-01T00:00:00Z
 
 
 def looks_like(head: str) -> bool:
