@@ -78,3 +78,39 @@ def test_unknown_address_is_a_clear_error():
 
     with pytest.raises(BleakError, match="could not connect to F1:00:00:00:00:09"):
         run(main())
+
+
+def test_a_sensor_vanishing_during_a_scan_is_no_error():
+    """A sensor switched off mid-scan: the scan ends normally and lists what was heard."""
+    async def main():
+        air = VirtualAir()
+        rec = simulate("standing", duration_s=3, rate_hz=52).recording
+        gone = await air.add_sensor(SimulatedImuhipSensor("F1:00:00:00:00:0A", "imuhip-L", rec["left_thigh"], 52))
+        await air.add_sensor(SimulatedImuhipSensor("F1:00:00:00:00:0B", "imuhip-R", rec["right_thigh"], 52))
+
+        async def vanish():
+            await asyncio.sleep(0.3)
+            await gone.device.stop_advertising()
+            await gone.device.power_off()
+
+        found, _ = await asyncio.gather(BleakScanner.discover(timeout=1.0, return_adv=True,
+                                                              backend=air.scanner_backend()), vanish())
+        return found
+
+    found = run(main())
+    assert "F1:00:00:00:00:0B" in found  # still advertising
+    assert all(adv.local_name in ("imuhip-L", "imuhip-R") for _, adv in found.values())
+
+
+def test_no_bluetooth_is_one_line_saying_how_to_fix_it(monkeypatch, capsys):
+    from imuhip.cli import main
+
+    async def no_adapter(*args, **kwargs):
+        raise BleakError("No Bluetooth adapters found.")
+
+    monkeypatch.setattr(BleakScanner, "discover", no_adapter)
+    for args in (["scan"], ["record", "--left", "AA:BB:CC:DD:EE:FF", "--out", "x.csv", "--no-keys"]):
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("imuhip: error: Bluetooth unavailable: No Bluetooth adapters found.")
+        assert "bluetoothctl power on" in err[0] and "--simulate" in err[0]
