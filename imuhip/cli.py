@@ -283,8 +283,8 @@ def cmd_record(args) -> int:
         calibrations = _calibrations(args.calibration)
         for loc in sensors:
             if args.calibration and loc not in calibrations:
-                print(f"imuhip: {args.calibration} has no calibration for {loc}: its live angle is the tilt from "
-                      f"vertical (stand still for the first second)", file=sys.stderr)
+                print(f"imuhip: {args.calibration} has no calibration for {loc}: its axes will be found live (stand "
+                      f"still, then raise the knee a few times)", file=sys.stderr)
         rec = Recorder(args.out, sensors, backend=backend, rate_hz=args.rate, drill=args.drill,
                        threshold_deg=args.threshold, meta={"athlete": args.athlete} if args.athlete else None,
                        log=lambda m: print(("\n" if tty else "") + m, flush=True),
@@ -305,8 +305,17 @@ def cmd_record(args) -> int:
     print(("\n" if tty else "") + f"recorded {args.out}:")
     for loc, s in summary.items():
         print(f"  {loc} ({s['address']}): {s['samples']} samples, {s['lost_packets']} lost and {s['bad_packets']} "
-              f"bad notification(s), {s['disconnects']} disconnect(s), longest hold {s['best_hold_s']:.1f} s"
-              + (f", last error: {s['last_error']}" if s["last_error"] else ""))
+              f"bad notification(s), {s['disconnects']} disconnect(s), longest hold {s['best_hold_s']:.1f} s "
+              f"({s['live_angle']})" + (f", last error: {s['last_error']}" if s["last_error"] else ""))
+    if args.save_calibration:
+        import json
+
+        found = rec.calibrations()
+        doc = {loc: json.loads(c.to_json()) for loc, c in found.items()}
+        Path(args.save_calibration).write_text(json.dumps(doc, indent=1))
+        missing = sorted(set(summary) - set(found))
+        print(f"wrote {args.save_calibration} ({', '.join(found) or 'no sensor'})"
+              + (f"; axes not found for {', '.join(missing)}" if missing else ""))
     return 0
 
 
@@ -459,9 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--duration", type=float, help="stop after this many seconds (default: Ctrl-C)")
     rec.add_argument("--rate", type=int, default=104, help="sample rate to request, Hz (default 104)")
     rec.add_argument("--threshold", type=float, default=90.0, help="live hold threshold, deg (default 90)")
+    rec.add_argument("--save-calibration", metavar="JSON",
+                     help="write the sensors' axes (given, or found live) for the next session with this strapping")
     rec.add_argument("--calibration", metavar="JSON",
-                     help="live signed thigh elevation from a calibration saved by `imuhip angles --save-calibration` "
-                          "(same strapping); default: tilt from vertical against the first, standing, second")
+                     help="the sensors' axes saved by `imuhip angles/record --save-calibration` (same strapping): "
+                          "signed elevation from the first sample; default: found live from a still moment and a "
+                          "few knee lifts, tilt from vertical until then")
     rec.add_argument("--simulate", nargs="?", const="imuhip-open", metavar="PROTOCOL",
                      choices=["imuhip-open", "movesense", "polar-pmd", "movella-dot"],
                      help="record virtual sensors (imuhip[sim]), no hardware; PROTOCOL: imuhip-open (default), "

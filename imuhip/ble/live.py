@@ -1,10 +1,12 @@
 """The live view of one streaming sensor: its angle, a hold timer and a rep count.
 
-With a saved calibration (`imuhip angles --save-calibration`, same strapping) the angle is the
-thigh elevation (deg, signed, flexion positive) from the streaming angle engine, the same
-estimator as the offline analysis. Without one it is the tilt from vertical (deg, unsigned) of
-the low-passed accelerometer against the first second of data, which must be quiet standing. The hold timer follows the
-offline hold rule: time at or above the threshold, a dip bridged when it lasts at most
+The angle is the thigh elevation (deg, signed, flexion positive) from the streaming angle engine,
+the same estimator as the offline analysis, once the sensor's axes are known: from a saved
+calibration (`imuhip angles --save-calibration`, same strapping), or found live from the first
+minute of data as soon as it holds a still moment and a few knee lifts (the same `calibrate` as
+the offline analysis). Until then it is the tilt from vertical (deg, unsigned) of the low-passed
+accelerometer against the first second, which must be quiet standing. The hold timer follows
+the offline hold rule: time at or above the threshold, a dip bridged when it lasts at most
 `max_dip_s` and stays within `hysteresis` deg of the threshold.
 """
 
@@ -14,19 +16,30 @@ import numpy as np
 from scipy.signal import lfilter
 
 from imuhip.angles import Calibration
-from imuhip.angles.engine import StreamingAngles
+from imuhip.angles.calibration import calibrate
+from imuhip.angles.engine import StreamingAngles, side_of
+from imuhip.errors import ImuhipError
+from imuhip.recording import SensorData
 
 REFERENCE_S = 1.0  # without a calibration: the first second is the standing reference
 REP_UP_DEG, REP_DOWN_DEG = 45.0, 30.0  # a rep: up past 45 deg, then back below 30
 TILT_TAU_S = 0.06  # low-pass of the accelerometer for the tilt (steps and swings are not tilt)
+AUTO_EVERY_S, AUTO_UNTIL_S = 2.0, 60.0  # try to find the axes every 2 s of data, over the first minute
 
 
 class LiveAngle:
+    """`on_calibrated(calibration, seconds of data it took)` is called when the axes are found live."""
+
     def __init__(self, name: str, rate_hz: float, threshold_deg: float = 90.0,
-                 calibration: Calibration | None = None, max_dip_s: float = 0.3, hysteresis_deg: float = 3.0):
+                 calibration: Calibration | None = None, max_dip_s: float = 0.3, hysteresis_deg: float = 3.0,
+                 on_calibrated=None):
+        self.name, self.on_calibrated = name, on_calibrated
         self.threshold, self.max_dip_s, self.hysteresis = threshold_deg, max_dip_s, hysteresis_deg
         self.kind = "elevation" if calibration is not None else "tilt"
+        self.calibration = calibration
         self._engine = StreamingAngles(calibration, name) if calibration is not None else None
+        self._first: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # data kept to find the axes live
+        self._next_try_s = AUTO_EVERY_S
         self._reference: list[np.ndarray] = []
         self._up: np.ndarray | None = None
         self._zi: np.ndarray | None = None
@@ -51,6 +64,8 @@ class LiveAngle:
             self._step(ti, a)
 
     def _angles(self, t, acc, gyr) -> np.ndarray:
+        if self._engine is None and self._first is not None:
+            self._find_axes(t, acc, gyr)
         if self._engine is not None:
             return self._engine.update(t, acc, gyr)[0]
         if self._up is None:
@@ -84,3 +99,29 @@ class LiveAngle:
             if a < self.threshold - self.hysteresis or t - self._dip_start > self.max_dip_s:
                 self.hold_start = self._dip_start = None
                 self.hold_s = 0.0
+
+    def _find_axes(self, t, acc, gyr) -> None:
+        """Keep the first minute; every 2 s of it, try to find the axes (a still moment and enough
+        flexion movement); once found, warm the engine up on that data and use it from now on."""
+        self._first.append((t, acc, gyr))
+        span = float(t[-1] - self._first[0][0][0])
+        if span < self._next_try_s:
+            return
+        self._next_try_s = span + AUTO_EVERY_S
+        data = SensorData(*(np.concatenate(parts) for parts in zip(*self._first[:-1]))) if len(self._first) > 1 \
+            else None
+        if data is not None and len(data) >= 10:
+            try:
+                calibration, _ = calibrate(data, self.name, side_of(self.name))
+            except ImuhipError:
+                calibration = None
+            if calibration is not None and np.isfinite(calibration.planarity):
+                self.calibration, self.kind = calibration, "elevation"
+                self._engine = StreamingAngles(calibration, self.name)
+                self._engine.update(data.time, data.acc, data.gyr)
+                self._first = None
+                if self.on_calibrated:
+                    self.on_calibrated(calibration, span)
+                return
+        if span >= AUTO_UNTIL_S:
+            self._first = None  # no still moment and knee lifts in the first minute: stay on the tilt

@@ -111,7 +111,7 @@ class SensorState:
 class Recorder:
     """Record `sensors` ({location: address}) to `out`; `backend` is passed to BleakClient.
     `calibrations` ({location: Calibration}, same strapping) make the live angle the signed thigh
-    elevation instead of the tilt from vertical. `clock_speed`: device seconds per host second
+    elevation from the start (without one, it becomes so once the axes are found live). `clock_speed`: device seconds per host second
     (1 for real sensors, the speed-up of simulated ones)."""
 
     def __init__(self, out, sensors: dict[str, str], backend=None, rate_hz: int = 104, drill: str | None = None,
@@ -122,11 +122,17 @@ class Recorder:
         self.out, self.backend, self.rate_hz, self.clock_speed = out, backend, rate_hz, clock_speed
         self.drill, self.threshold = drill, threshold_deg
         rule = Options()
+        self.log = log
+
+        def found(loc):
+            return lambda cal, seconds: self.log(
+                f"{loc}: axes found in the first {seconds:.0f} s (a still moment and knee lifts): the live angle is "
+                f"now the signed thigh elevation")
+
         self.states = {loc: SensorState(loc, addr, live=LiveAngle(loc, rate_hz, threshold_deg,
                                                                    (calibrations or {}).get(loc), rule.max_dip_s,
-                                                                   rule.hysteresis_deg))
+                                                                   rule.hysteresis_deg, on_calibrated=found(loc)))
                        for loc, addr in sensors.items()}
-        self.log = log
         self.meta = dict(meta or {})
         self._stop = asyncio.Event()
         self._t0 = None
@@ -267,12 +273,16 @@ class Recorder:
                          f"{battery}")
         return f"{self.session_time():6.1f} s | " + " | ".join(parts)
 
+    def calibrations(self) -> dict:
+        """{location: Calibration} of the sensors whose axes are known (given or found live)."""
+        return {loc: st.live.calibration for loc, st in self.states.items() if st.live.calibration is not None}
+
     def summary(self) -> dict:
         out = {}
         for loc, st in self.states.items():
             _, drift = st.clock.sync.offset_drift()
             out[loc] = dict(address=st.address, samples=st.samples, packets=st.packets, lost_packets=st.lost_packets,
                             bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.live.best_hold_s,
-                            reps=st.live.reps, battery_pct=st.battery_pct,
+                            reps=st.live.reps, live_angle=st.live.kind, battery_pct=st.battery_pct,
                             drift_ppm=drift * 1e6, last_error=st.last_error)
         return out
