@@ -13,12 +13,13 @@ EXPECT = {
     "simulate_and_angles.py": "left_thigh: elevation RMSE",
     "record_csv.py": "recorded 300 samples, 100 Hz",
     "batch_cohort.py": "4 sessions, 0 failed",
+    "record_ble.py": "samples at 104 Hz",
 }
 
 
 @pytest.mark.parametrize("script", sorted(EXPECT))
 def test_example_runs(script, tmp_path):
-    args = [str(tmp_path / "out.csv")] if script == "record_csv.py" else []
+    args = [str(tmp_path / "out.csv")] if script in ("record_csv.py", "record_ble.py") else []
     r = subprocess.run([sys.executable, str(REPO / "examples" / script), *args], capture_output=True, text=True,
                        cwd=tmp_path, timeout=300)
     assert r.returncode == 0, r.stderr

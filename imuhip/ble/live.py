@@ -27,6 +27,13 @@ TILT_TAU_S = 0.06  # low-pass of the accelerometer for the tilt (steps and swing
 AUTO_EVERY_S, AUTO_UNTIL_S = 2.0, 60.0  # try to find the axes every 2 s of data, over the first minute
 
 
+def warm_up() -> None:
+    """Load the angle engine's compiled kernel now (about 0.2 s), not on a live notification."""
+    t = np.arange(20) / 100.0
+    StreamingAngles(Calibration([0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]), "left_thigh").update(
+        t, np.tile([0.0, 9.81, 0.0], (20, 1)), np.zeros((20, 3)))
+
+
 class LiveAngle:
     """`on_calibrated(calibration, seconds of data it took)` is called when the axes are found live."""
 

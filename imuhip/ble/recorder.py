@@ -26,7 +26,7 @@ from bleak.exc import BleakError
 from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
 from imuhip.ble.clock import SessionClock
 from imuhip.ble.errors import DecodeError
-from imuhip.ble.live import LiveAngle
+from imuhip.ble.live import LiveAngle, warm_up
 from imuhip.ble.streams import STREAMS
 from imuhip.errors import InputError
 from imuhip.io import CsvWriter
@@ -146,6 +146,7 @@ class Recorder:
         return time.monotonic() - self._t0
 
     async def run(self, duration_s: float | None = None) -> dict:
+        warm_up()
         self._t0 = time.monotonic()
         self.meta.setdefault("recorded_with", "imuhip record")
         smeta = {loc: {"device_id": st.address} for loc, st in self.states.items()}
