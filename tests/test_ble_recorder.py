@@ -230,7 +230,8 @@ def test_clocks_running_3000_ppm_apart_stay_lined_up(tmp_path):
 
 def test_polar_verity_sense_recorded_acc_and_gyro_on_one_clock(tmp_path):
     """Control-point start with settings, factors from the responses, delta-compressed ACC and raw GYRO
-    frames merged; a lost notification counted; an H10 (no gyro) and a sensor on its charger refused."""
+    frames merged; a lost notification counted; a disconnect and restart lose nothing; an H10 (no
+    gyro) and a sensor on its charger refused."""
     from imuhip.ble.virtual import SimulatedPolarSensor
 
     truth = simulate("marching", seed=8, duration_s=20, rate_hz=104.0, jitter_s=0.0).recording
@@ -241,7 +242,7 @@ def test_polar_verity_sense_recorded_acc_and_gyro_on_one_clock(tmp_path):
     async def main():
         air = VirtualAir()
         await air.add_sensor(SimulatedPolarSensor(sensors["left_thigh"], "Polar Sense B5", truth["left_thigh"], 104,
-                                                  speed=SPEED, drop={10}))
+                                                  speed=SPEED, drop={10}, disconnect_at={40}))
         await air.add_sensor(SimulatedPolarSensor(sensors["right_thigh"], "Polar H10 1", truth["right_thigh"], 104,
                                                   speed=SPEED, gyro=False))
         await air.add_sensor(SimulatedPolarSensor(sensors["pelvis"], "Polar Sense C7", truth["right_thigh"], 104,
@@ -253,6 +254,7 @@ def test_polar_verity_sense_recorded_acc_and_gyro_on_one_clock(tmp_path):
     rec = read_csv(out, check=False)
     got, want = rec["left_thigh"], truth["left_thigh"]
     assert summary["left_thigh"]["lost_packets"] == 3  # the ACC frame and the two GYRO frames of one packet
+    assert summary["left_thigh"]["disconnects"] == 1
     idx = np.round((got.time - got.time[0]) * 104).astype(int)  # which true sample each row is
     assert sorted(set(range(len(want))) - set(idx)) == list(range(360, 396))  # exactly the lost 36 samples
     acc_err, gyr_err = np.abs(got.acc - want.acc[idx]).max(), np.abs(got.gyr - want.gyr[idx]).max()

@@ -272,6 +272,9 @@ class SimulatedImuhipSensor:
             self._task.cancel()
             self._task = None
 
+    def stopped(self) -> None:
+        """The connection is gone: measurements stop (a sensor resumes its data when started again)."""
+
     def _frames(self, k: int, t0_us: int, dt_us: int, i: int, j: int) -> list[bytes]:
         """The notification(s) carrying samples i..j (packet k, first sample at device time t0_us)."""
         s = self.samples
@@ -300,6 +303,7 @@ class SimulatedImuhipSensor:
                     self.disconnect_at.discard(k)
                     self._next -= 1
                     connection, self._connection, self._task = self._connection, None, None
+                    self.stopped()
                     await connection.disconnect()
                     await self.advertise()
                     return
@@ -407,6 +411,9 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
             if not self.started and self._task is not None:
                 self._task.cancel()
                 self._task = None
+
+    def stopped(self) -> None:
+        self.started.clear()
 
     async def _answer_pmd(self, op: int, m: int, status: int, factor: float | None = None, settings=None) -> None:
         await self.device.indicate_subscribers(self.control, polar_pmd.encode_response(op, m, status, factor, settings))
