@@ -69,6 +69,9 @@ def test_lost_garbage_disconnect_and_refused_start(tmp_path):
     got = rec["left_thigh"]
     assert len(got) == len(truth["left_thigh"]) - 3 * 19  # everything else arrived, after the reconnect too
     assert len(got.gaps) == 2  # the lost packets (the garbage one is adjacent to none) show as gaps
+    text = (tmp_path / "rec.csv").read_text()
+    assert text.count("# left_thigh lost 2 notification(s) before") == 1  # each gap noted where it was seen
+    assert text.count("# left_thigh lost 1 notification(s) before") == 1
     assert summary["right_thigh"]["samples"] == 0 and "start refused: sensor error" in summary["right_thigh"]["last_error"]
     assert "right_thigh" not in rec.sensors
 

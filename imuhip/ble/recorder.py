@@ -245,7 +245,10 @@ class Recorder:
         if samples is None:
             return
         device_s, acc, gyr, lost = samples
-        st.lost_packets += lost
+        if lost:
+            st.lost_packets += lost
+            self.writer.write_comment(f"{st.location} lost {lost} notification(s) before the one received at "
+                                      f"{host:.3f} s")
         if len(device_s):
             self._accept(st, device_s, acc, gyr, host)
 
