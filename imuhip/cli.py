@@ -229,10 +229,10 @@ def cmd_scan(args) -> int:
     async def scan():
         backend = None
         if args.simulate:
-            simulated_air = _virtual()
+            _virtual()
+            from imuhip.ble.virtual import scan_demo_air
 
-            air, _ = await simulated_air(pelvis=True)
-            backend = air.scanner_backend()
+            backend = (await scan_demo_air()).scanner_backend()
         return await BleakScanner.discover(timeout=args.timeout, return_adv=True, backend=backend)
 
     try:

@@ -54,3 +54,12 @@ def test_record_a_simulated_polar_pair_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "left_thigh (F1:00:00:00:00:01): streaming polar-pmd at 104 Hz" in r.stdout
     assert "# left_thigh (F1:00:00:00:00:01) streaming polar-pmd at 104 Hz from" in out.read_text()
+
+
+def test_scan_lists_each_supported_sensor_with_its_protocol():
+    r = run("scan", "--simulate", "--timeout", "1")
+    assert r.returncode == 0, r.stderr
+    protocols = {line.split()[-1] for line in r.stdout.splitlines()}
+    assert protocols == {"imuhip-open", "movesense", "polar-pmd", "movella-dot"}
+    r = run("scan", "--simulate", "--timeout", "1", "--all")
+    assert "HR strap             unsupported" in r.stdout

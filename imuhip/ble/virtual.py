@@ -39,6 +39,7 @@ from imuhip.io.units import G
 from imuhip.recording import SensorData
 
 CENTRAL_ADDRESS = "F0:00:00:00:00:01"
+MOVELLA_COMPANY_ID = 0x0886
 REQUESTED_MTU = 247
 PROPERTY_NAMES = {Characteristic.Properties.READ: "read", Characteristic.Properties.WRITE: "write",
                   Characteristic.Properties.WRITE_WITHOUT_RESPONSE: "write-without-response",
@@ -117,7 +118,8 @@ class BumbleScanner(BaseBleakScanner):
                                        or [])]
         if self._service_uuids and not set(uuids) & set(self._service_uuids):
             return
-        data = AdvertisementData(local_name=name, manufacturer_data={}, service_data={}, service_uuids=uuids,
+        makers = dict(adv.data.get_all(AdvertisingData.MANUFACTURER_SPECIFIC_DATA) or [])
+        data = AdvertisementData(local_name=name, manufacturer_data=makers, service_data={}, service_uuids=uuids,
                                  tx_power=None, rssi=adv.rssi, platform_data=(adv,))
         address = str(adv.address).split("/")[0]
         device = self.create_or_update_device(address, address, name, adv, data)
@@ -467,7 +469,8 @@ class SimulatedDotSensor(SimulatedImuhipSensor):
 
     async def advertise(self) -> None:
         self.device.advertising_data = bytes(AdvertisingData([
-            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
+            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+            (AdvertisingData.MANUFACTURER_SPECIFIC_DATA, struct.pack("<H", MOVELLA_COMPANY_ID) + b"\x00")]))
         await self.device.start_advertising(advertising_interval_min=20)
 
     def _on_config(self, connection, value) -> None:
@@ -515,3 +518,26 @@ async def simulated_air(rate_hz: int = 104, speed: float = 1.0, pelvis: bool = F
         await air.add_sensor(kind(SIMULATED[loc], label, sensor, rate_hz, speed=speed, loop=True,
                                   **faults.get(loc, {})))
     return air, {loc: SIMULATED[loc] for loc in rec.sensors}
+
+
+async def scan_demo_air() -> VirtualAir:
+    """One virtual sensor of each protocol, and a heart-rate strap imuhip does not record (the demo
+    of `imuhip scan --simulate`)."""
+    from imuhip.simulate import simulate
+
+    rec = simulate("standing", duration_s=5.0, rate_hz=60.0, jitter_s=0.0).recording["left_thigh"]
+    air = VirtualAir()
+    for k, (protocol, (name, kind)) in enumerate(KINDS.items()):
+        await air.add_sensor(kind(f"F2:00:00:00:00:0{k + 1}", name if protocol != "polar-pmd" else "Polar Sense 1A",
+                                  rec, 60.0))
+    strap = SimulatedImuhipSensor("F2:00:00:00:00:09", "HR strap", rec, 60.0)
+    strap.install = lambda: strap.device.add_service(Service("180D", [Characteristic(
+        "2A37", Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")]))
+    strap.advertise = lambda: _advertise_name(strap)
+    await air.add_sensor(strap)
+    return air
+
+
+async def _advertise_name(sensor) -> None:
+    sensor.device.advertising_data = bytes(AdvertisingData([(AdvertisingData.COMPLETE_LOCAL_NAME, sensor.name.encode())]))
+    await sensor.device.start_advertising(advertising_interval_min=20)
