@@ -26,7 +26,8 @@ def main():
     acc = rng.normal(0, 5, (19, 3)) + [0, 9.8, 0]
     gyr = rng.normal(0, 1, (19, 3))
     ours = [imuhip_open.encode_data(i, i * 19 * 4808, 4808, acc, gyr, scales) for i in range(n)]
-    print(f"imuhip-open (19 samples/packet): {rate(lambda p: imuhip_open.decode_data(p, scales), ours, 19) / 1e6:.2f} M samples/s")
+    speed = rate(lambda p: imuhip_open.decode_data(p, scales), ours, 19)
+    print(f"imuhip-open (19 samples/packet): {speed / 1e6:.2f} M samples/s")
     ms = [movesense.encode_imu6(1, i, acc[:8], gyr[:8]) for i in range(n)]
     print(f"movesense IMU6 (8 samples/packet): {rate(movesense.decode_imu6, ms, 8) / 1e6:.2f} M samples/s")
     raw = [bytes([2]) + struct.pack("<Q", i) + b"\x01" + rng.integers(-2000, 2000, (36, 3)).astype("<i2").tobytes()
@@ -53,7 +54,8 @@ def main():
           f"{rate(movella_dot.decode_rate_quantities, dot, 1) / 1e6:.2f} M samples/s")
     t0 = time.perf_counter()
     movella_dot.decode_many(dot)
-    print(f"movella-dot rate quantities, {n} notifications at once: {n / (time.perf_counter() - t0) / 1e6:.2f} M samples/s")
+    print(f"movella-dot rate quantities, {n} notifications at once: "
+          f"{n / (time.perf_counter() - t0) / 1e6:.2f} M samples/s")
 
 
 if __name__ == "__main__":

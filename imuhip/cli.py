@@ -197,7 +197,8 @@ BLUETOOTH_HELP = ("switch Bluetooth on (Linux: bluetoothctl power on; macOS/Wind
 
 
 COMPANY_IDS = {0x006B: "polar-pmd", 0x0886: "movella-dot"}  # Bluetooth SIG company ids: Polar, Movella (Xsens)
-NAME_PREFIXES = {"Polar": "polar-pmd", "Movesense": "movesense", "Movella DOT": "movella-dot", "Xsens DOT": "movella-dot"}
+NAME_PREFIXES = {"Polar": "polar-pmd", "Movesense": "movesense", "Movella DOT": "movella-dot",
+                 "Xsens DOT": "movella-dot"}
 
 
 def _protocol(name: str | None, uuids: list[str], companies=()) -> str | None:

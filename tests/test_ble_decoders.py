@@ -43,7 +43,8 @@ def test_polar_control_point_vectors(vec):
         assert polar_pmd.start_command(vec["measurement"], vec["rate_hz"], vec["resolution"], vec["range"]) == data
     elif vec["kind"] == "response":
         r = polar_pmd.decode_response(data)
-        assert (r.op, r.measurement, r.status, r.factor) == (vec["op"], vec["measurement"], vec["status"], vec["factor"])
+        want = (vec["op"], vec["measurement"], vec["status"], vec["factor"])
+        assert (r.op, r.measurement, r.status, r.factor) == want
     else:
         assert polar_pmd.decode_features(data) == set(vec["measurements"])
 

@@ -72,7 +72,8 @@ def test_lost_garbage_disconnect_and_refused_start(tmp_path):
     text = (tmp_path / "rec.csv").read_text()
     assert text.count("# left_thigh lost 2 notification(s) before") == 1  # each gap noted where it was seen
     assert text.count("# left_thigh lost 1 notification(s) before") == 1
-    assert summary["right_thigh"]["samples"] == 0 and "start refused: sensor error" in summary["right_thigh"]["last_error"]
+    assert summary["right_thigh"]["samples"] == 0
+    assert "start refused: sensor error" in summary["right_thigh"]["last_error"]
     assert "right_thigh" not in rec.sensors
 
 
@@ -293,7 +294,8 @@ def test_live_hold_timer_on_signed_elevation_from_a_saved_calibration(tmp_path):
     rec, summary = asyncio.run(main())
     want = {h["side"] + "_thigh": h["duration_s"] for h in sim.events["holds"]}
     left, right = rec.states["left_thigh"].live, rec.states["right_thigh"].live
-    print(f"\nlive holds: left (saved axes) {left.best_hold_s:.2f} s, right (axes found live) {right.best_hold_s:.2f} s; "
+    print(f"\nlive holds: left (saved axes) {left.best_hold_s:.2f} s, right (axes found live) "
+          f"{right.best_hold_s:.2f} s; "
           f"truth {want['left_thigh']:.2f} / {want['right_thigh']:.2f} s")
     assert left.calibration is calibrations["left_thigh"]  # given; the right thigh's axes were found live
     assert right.kind == "elevation" and right.calibration is not None
@@ -386,7 +388,8 @@ def test_axes_found_live_then_signed_elevation_and_saved_for_next_time(tmp_path)
     out, cal = tmp_path / "auto.csv", tmp_path / "cal.json"
 
     r = subprocess.run([sys.executable, "-m", "imuhip.cli", "record", "--simulate", "--out", str(out), "--duration",
-                        "1", "--speed", "5", "--no-keys", "--save-calibration", str(cal)], capture_output=True, text=True)
+                        "1", "--speed", "5", "--no-keys", "--save-calibration", str(cal)],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr  # the CLI path (a second of demo: too short to find axes)
     assert "axes not found for" in r.stdout
 
@@ -405,7 +408,8 @@ def test_axes_found_live_then_signed_elevation_and_saved_for_next_time(tmp_path)
     want = {h["side"] + "_thigh": h["duration_s"] for h in sim.events["holds"]}
     found = [m for m in logs if "axes found" in m]
     print(f"\nlive axes: {found}; live holds {summary['left_thigh']['best_hold_s']:.2f} / "
-          f"{summary['right_thigh']['best_hold_s']:.2f} s, truth {want['left_thigh']:.2f} / {want['right_thigh']:.2f} s")
+          f"{summary['right_thigh']['best_hold_s']:.2f} s, truth {want['left_thigh']:.2f} / "
+          f"{want['right_thigh']:.2f} s")
     assert len(found) == 2 and all(s["live_angle"] == "elevation" for s in summary.values())
     for loc in ("left_thigh", "right_thigh"):
         assert abs(summary[loc]["best_hold_s"] - want[loc]) < 0.5

@@ -111,8 +111,9 @@ class SensorState:
 class Recorder:
     """Record `sensors` ({location: address}) to `out`; `backend` is passed to BleakClient.
     `calibrations` ({location: Calibration}, same strapping) make the live angle the signed thigh
-    elevation from the start (without one, it becomes so once the axes are found live). `clock_speed`: device seconds per host second
-    (1 for real sensors, the speed-up of simulated ones)."""
+    elevation from the start (without one, it becomes so once the axes are found live).
+    `clock_speed`: device seconds per host second (1 for real sensors, the speed-up of simulated
+    ones)."""
 
     def __init__(self, out, sensors: dict[str, str], backend=None, rate_hz: int = 104, drill: str | None = None,
                  threshold_deg: float = 90.0, meta: dict | None = None, log=print, clock_speed: float = 1.0,

@@ -380,8 +380,8 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
     def install(self) -> None:
         self.data = Characteristic(polar_pmd.DATA, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")
         bitmap = sum(1 << m for m in self.offered)
-        self.control = Characteristic(polar_pmd.CONTROL, Characteristic.Properties.READ | Characteristic.Properties.WRITE
-                                      | Characteristic.Properties.INDICATE,
+        props = Characteristic.Properties
+        self.control = Characteristic(polar_pmd.CONTROL, props.READ | props.WRITE | props.INDICATE,
                                       Characteristic.READABLE | Characteristic.WRITEABLE,
                                       CharacteristicValue(read=lambda _c: bytes([polar_pmd.FEATURES, bitmap, 0]),
                                                           write=self._on_command))
@@ -539,5 +539,6 @@ async def scan_demo_air() -> VirtualAir:
 
 
 async def _advertise_name(sensor) -> None:
-    sensor.device.advertising_data = bytes(AdvertisingData([(AdvertisingData.COMPLETE_LOCAL_NAME, sensor.name.encode())]))
+    name = (AdvertisingData.COMPLETE_LOCAL_NAME, sensor.name.encode())
+    sensor.device.advertising_data = bytes(AdvertisingData([name]))
     await sensor.device.start_advertising(advertising_interval_min=20)
