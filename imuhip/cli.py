@@ -213,12 +213,12 @@ def _protocol(name: str | None, uuids: list[str], companies=()) -> str | None:
 
 
 def _virtual():
-    """The simulated-sensor factory, or one clear line when bumble is not installed."""
+    """The simulated-sensor module (imuhip.ble.virtual), or one clear line when bumble is not installed."""
     try:
-        from imuhip.ble.virtual import simulated_air
+        from imuhip.ble import virtual
     except ImportError as exc:
         raise ImuhipError(f"virtual sensors need bumble ({exc}): pip install 'imuhip[sim]'") from None
-    return simulated_air
+    return virtual
 
 
 def cmd_scan(args) -> int:
@@ -230,10 +230,7 @@ def cmd_scan(args) -> int:
     async def scan():
         backend = None
         if args.simulate:
-            _virtual()
-            from imuhip.ble.virtual import scan_demo_air
-
-            backend = (await scan_demo_air()).scanner_backend()
+            backend = (await _virtual().scan_demo_air()).scanner_backend()
         return await BleakScanner.discover(timeout=args.timeout, return_adv=True, backend=backend)
 
     try:
@@ -265,10 +262,8 @@ def cmd_record(args) -> int:
         sensors = {loc: addr for loc, addr in (("left_thigh", args.left), ("right_thigh", args.right),
                                                ("pelvis", args.pelvis)) if addr}
         if args.simulate:
-            simulated_air = _virtual()
-
-            air, simulated = await simulated_air(rate_hz=args.rate, pelvis=bool(args.pelvis) or not sensors,
-                                                 speed=args.speed, protocol=args.simulate)
+            air, simulated = await _virtual().simulated_air(rate_hz=args.rate, pelvis=bool(args.pelvis) or not sensors,
+                                                            speed=args.speed, protocol=args.simulate)
             backend = air.client_backend()
             sensors = sensors or simulated
         elif not sensors:

@@ -100,17 +100,14 @@ def test_kill_9_leaves_a_readable_file_missing_at_most_a_second(tmp_path):
 
 
 def test_a_device_without_the_protocol_is_refused_clearly(tmp_path):
-    from bumble.gatt import Characteristic, Service
+    from imuhip.ble.virtual import SimulatedHeartRateStrap
 
     logs = []
 
     async def main():
         air = VirtualAir()
-        other = SimulatedImuhipSensor("F1:00:00:00:00:55", "heart-rate", simulate("standing", duration_s=3).recording[
-            "left_thigh"], 52)
-        other.install = lambda: other.device.add_service(Service("180D", [Characteristic(
-            "2A37", Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")]))
-        await air.add_sensor(other)
+        other = await air.add_sensor(SimulatedHeartRateStrap(
+            "F1:00:00:00:00:55", "heart-rate", simulate("standing", duration_s=3).recording["left_thigh"], 52))
         rec = Recorder(tmp_path / "x.csv", {"left_thigh": other.address}, backend=air.client_backend(),
                        log=logs.append)
         return await rec.run(duration_s=1.0)

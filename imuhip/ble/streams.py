@@ -18,7 +18,7 @@ import numpy as np
 
 from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
 from imuhip.ble.clock import GapDetector, unwrap_us
-from imuhip.io.units import G
+from imuhip.io.units import ACC_UNITS
 
 ANSWER_TIMEOUT_S = 5.0
 MOVESENSE_REF = 0x63
@@ -147,7 +147,7 @@ class PolarStream:
         if not len(t_ns):
             return None
         values = frame.values * self._factors[m]
-        self._merger.add(m, t_ns, values * (G / 1000) if m == polar_pmd.ACC else np.radians(values))
+        self._merger.add(m, t_ns, values * ACC_UNITS["mg"] if m == polar_pmd.ACC else np.radians(values))
         t_ns, acc, gyr = self._merger.pop()
         lost = max(1, round(lost_samples / len(frame.values))) if lost_samples else 0
         if not len(t_ns):

@@ -255,11 +255,13 @@ class SimulatedImuhipSensor:
         battery = Characteristic("2A19", Characteristic.Properties.READ, Characteristic.READABLE, bytes([87]))
         self.device.add_service(Service("180F", [battery]))
 
+    def advertised(self) -> list:
+        """What this kind of sensor puts in its advertisements: its name and service."""
+        return [(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+                (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, UUID(imuhip_open.SERVICE).to_bytes())]
+
     async def advertise(self) -> None:
-        self.device.advertising_data = bytes(AdvertisingData([
-            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
-            (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, UUID(imuhip_open.SERVICE).to_bytes()),
-        ]))
+        self.device.advertising_data = bytes(AdvertisingData(self.advertised()))
         await self.device.start_advertising(advertising_interval_min=20)
 
     def _on_command(self, connection, value) -> None:
@@ -337,10 +339,8 @@ class SimulatedMovesenseSensor(SimulatedImuhipSensor):
                                       Characteristic.WRITEABLE, CharacteristicValue(write=self._on_command))
         self.device.add_service(Service(movesense.SERVICE, [self.control, self.data]))
 
-    async def advertise(self) -> None:
-        self.device.advertising_data = bytes(AdvertisingData([
-            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
-        await self.device.start_advertising(advertising_interval_min=20)
+    def advertised(self) -> list:
+        return [(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]  # no service announced
 
     def _on_command(self, connection, value) -> None:
         value = bytes(value)
@@ -387,10 +387,8 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
                                                           write=self._on_command))
         self.device.add_service(Service(polar_pmd.SERVICE, [self.control, self.data]))
 
-    async def advertise(self) -> None:
-        self.device.advertising_data = bytes(AdvertisingData([
-            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
-        await self.device.start_advertising(advertising_interval_min=20)
+    def advertised(self) -> list:
+        return [(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]  # no service announced
 
     def _on_command(self, connection, value) -> None:
         value = bytes(value)
@@ -467,11 +465,9 @@ class SimulatedDotSensor(SimulatedImuhipSensor):
                                  bytes([64, 0]))
         self.device.add_service(Service(movella_dot.BATTERY_SERVICE, [battery]))
 
-    async def advertise(self) -> None:
-        self.device.advertising_data = bytes(AdvertisingData([
-            (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
-            (AdvertisingData.MANUFACTURER_SPECIFIC_DATA, struct.pack("<H", MOVELLA_COMPANY_ID) + b"\x00")]))
-        await self.device.start_advertising(advertising_interval_min=20)
+    def advertised(self) -> list:
+        return [(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
+                (AdvertisingData.MANUFACTURER_SPECIFIC_DATA, struct.pack("<H", MOVELLA_COMPANY_ID) + b"\x00")]
 
     def _on_config(self, connection, value) -> None:
         value = bytes(value)
@@ -495,6 +491,17 @@ class SimulatedDotSensor(SimulatedImuhipSensor):
 
 
 SIMULATED = {"left_thigh": "F1:00:00:00:00:01", "right_thigh": "F1:00:00:00:00:02", "pelvis": "F1:00:00:00:00:03"}
+
+
+class SimulatedHeartRateStrap(SimulatedImuhipSensor):
+    """A heart-rate strap (Heart Rate service only): a device imuhip does not record."""
+
+    def install(self) -> None:
+        self.device.add_service(Service("180D", [Characteristic(
+            "2A37", Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")]))
+
+    def advertised(self) -> list:
+        return [(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]
 
 
 KINDS = {"imuhip-open": ("imuhip", SimulatedImuhipSensor), "movesense": ("Movesense", SimulatedMovesenseSensor),
@@ -530,15 +537,5 @@ async def scan_demo_air() -> VirtualAir:
     for k, (protocol, (name, kind)) in enumerate(KINDS.items()):
         await air.add_sensor(kind(f"F2:00:00:00:00:0{k + 1}", name if protocol != "polar-pmd" else "Polar Sense 1A",
                                   rec, 60.0))
-    strap = SimulatedImuhipSensor("F2:00:00:00:00:09", "HR strap", rec, 60.0)
-    strap.install = lambda: strap.device.add_service(Service("180D", [Characteristic(
-        "2A37", Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")]))
-    strap.advertise = lambda: _advertise_name(strap)
-    await air.add_sensor(strap)
+    await air.add_sensor(SimulatedHeartRateStrap("F2:00:00:00:00:09", "HR strap", rec, 60.0))
     return air
-
-
-async def _advertise_name(sensor) -> None:
-    name = (AdvertisingData.COMPLETE_LOCAL_NAME, sensor.name.encode())
-    sensor.device.advertising_data = bytes(AdvertisingData([name]))
-    await sensor.device.start_advertising(advertising_interval_min=20)
