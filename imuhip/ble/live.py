@@ -109,15 +109,12 @@ class LiveAngle:
 
     def _find_axes(self, t, acc, gyr) -> None:
         """Keep the first minute; every 2 s of it, try to find the axes (a still moment and enough
-        flexion movement); once found, warm the engine up on that data and use it from now on."""
-        self._first.append((t, acc, gyr))
-        span = float(t[-1] - self._first[0][0][0])
-        if span < self._next_try_s:
-            return
-        self._next_try_s = span + AUTO_EVERY_S
-        data = SensorData(*(np.concatenate(parts) for parts in zip(*self._first[:-1]))) if len(self._first) > 1 \
-            else None
-        if data is not None and len(data) >= 10:
+        flexion movement) on what came before this packet; once found, warm the engine up on that
+        data and use it from this packet on."""
+        span = float(t[-1] - self._first[0][0][0]) if self._first else 0.0
+        if span >= self._next_try_s:
+            self._next_try_s = span + AUTO_EVERY_S
+            data = SensorData(*(np.concatenate(parts) for parts in zip(*self._first)))
             try:
                 calibration, _ = calibrate(data, self.name, side_of(self.name))
             except ImuhipError:
@@ -132,3 +129,5 @@ class LiveAngle:
                 return
         if span >= AUTO_UNTIL_S:
             self._first = None  # no still moment and knee lifts in the first minute: stay on the tilt
+        else:
+            self._first.append((t, acc, gyr))
