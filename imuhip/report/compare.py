@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from imuhip.analysis import Analysis
-from imuhip.report.html import CSS, _svg
+from imuhip.report.html import CSS
+from imuhip.report.plots import svg as _svg
 
 COLUMNS = ["athlete", "date", "source", "longest_hold_left_s", "longest_hold_right_s", "knee_drive_left_deg",
            "knee_drive_right_deg", "cadence_spm", "max_abs_symmetry_angle_pct", "flagged_asymmetries"]

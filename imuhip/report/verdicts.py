@@ -8,6 +8,7 @@ import numpy as np
 
 from imuhip.analysis import Analysis
 from imuhip.report.catalog import Rule
+from imuhip.report.labels import requirement_text
 
 RUN_FAMILY = {"run": {"run", "jog", "running"}, "sprint": {"sprint"}}
 
@@ -25,6 +26,9 @@ class Verdict:
     meaning: str
     citation: str
     detail: str = ""
+    requirement: str = ""  # the pass range in words, e.g. "at least 30 s"
+    source_title: str = ""  # the article's title, shown with the quote
+    quote: str = ""  # the exact words of the article (or paper) the rule comes from
 
 
 def judge(rule: Rule, v: float) -> str:
@@ -67,6 +71,13 @@ def _values(a: Analysis, rule: Rule):
                 yield side, float(np.median(ps)), f"{len(ps)} strides"
 
 
+def _shown(rule: Rule) -> tuple[str, str, str]:
+    """(requirement in words, source title, quote) of a rule, as the report shows them."""
+    src = rule.source
+    return (requirement_text(rule.comparison, rule.value, rule.unit), src.get("title", src.get("paper", "")),
+            src.get("quote", ""))
+
+
 def verdicts(a: Analysis, rules: dict[str, Rule]) -> list[Verdict]:
     out = []
     for rule in rules.values():
@@ -80,9 +91,9 @@ def verdicts(a: Analysis, rules: dict[str, Rule]) -> list[Verdict]:
                           f"95% CI {s.ci95[0]:+.2f}..{s.ci95[1]:+.2f} %"
                           + (f"; {s.lower_side} lower" if s.flagged else ""))
                 out.append(Verdict(rule.id, s.metric.split(".")[0], "both", s.metric, v, rule.unit, verdict,
-                                   rule.describe(), rule.meaning, rule.citation(), detail))
+                                   rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule)))
             continue
         for side, v, detail in _values(a, rule):
             out.append(Verdict(rule.id, rule.drill, side, rule.metric, float(v), rule.unit, judge(rule, v),
-                               rule.describe(), rule.meaning, rule.citation(), detail))
+                               rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule)))
     return out
