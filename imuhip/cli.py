@@ -253,9 +253,13 @@ def cmd_record(args) -> int:
     import asyncio
     import signal
 
+    from imuhip.ble.live import Screen, render
     from imuhip.ble.recorder import Recorder
 
     tty = sys.stdout.isatty()
+    screen = Screen() if tty else None
+    say = screen.log if screen else (lambda m: print(m, flush=True))
+    target_s = _hold_target(args.drill)
 
     async def record():
         backend = None
@@ -283,26 +287,28 @@ def cmd_record(args) -> int:
                       f"still, then raise the knee a few times)", file=sys.stderr)
         rec = Recorder(args.out, sensors, backend=backend, rate_hz=args.rate, drill=args.drill,
                        threshold_deg=args.threshold, meta={"athlete": args.athlete} if args.athlete else None,
-                       log=lambda m: print(("\n" if tty else "") + m, flush=True),
+                       log=say,
                        clock_speed=args.speed if args.simulate else 1.0, calibrations=calibrations)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, rec.stop)
         task = asyncio.create_task(rec.run(args.duration))
         if not args.no_keys:
-            _read_marks(loop, rec, tty)
+            _read_marks(loop, rec, say, screen)
         while not task.done():
             await asyncio.sleep(0.5)
-            if tty:
-                print("\r" + rec.status_line(), end="", flush=True)
+            if screen:
+                screen.draw(render(rec.states.values(), rec.session_time(), args.out, target_s, screen.width()))
         return rec, await task
 
     rec, summary = asyncio.run(record())
-    print(("\n" if tty else "") + f"recorded {args.out}:")
+    print(f"recorded {args.out}:")
     for loc, s in summary.items():
-        print(f"  {loc} ({s['address']}): {s['samples']} samples, {s['lost_packets']} lost and {s['bad_packets']} "
-              f"bad notification(s), {s['disconnects']} disconnect(s), longest hold {s['best_hold_s']:.1f} s "
-              f"({s['live_angle']})" + (f", last error: {s['last_error']}" if s["last_error"] else ""))
+        said = f"longest hold {s['best_hold_s']:.1f} s, {s['reps']} reps; " if loc != "pelvis" else ""
+        print(f"  {loc.replace('_', ' '):<11}  {said}{s['samples']} samples, {s['lost_packets']} lost, "
+              f"{s['disconnects']} disconnects" + (f", {s['bad_packets']} bad" if s["bad_packets"] else "")
+              + (f", battery {s['battery_pct']}%" if s["battery_pct"] is not None else "")
+              + (f"; last error: {s['last_error']}" if s["last_error"] else ""))
     if args.save_calibration:
         import json
 
@@ -315,12 +321,25 @@ def cmd_record(args) -> int:
     return 0
 
 
-def _read_marks(loop, rec, tty: bool) -> None:
+def _hold_target(drill: str | None) -> float:
+    """The hold the live timer counts towards (s): the drill's hold rule in the catalog, else 30 s
+    (the standing knee raise)."""
+    from imuhip.report import load_catalog
+
+    for rule in load_catalog().values():
+        if rule.drill == (drill or "standing_knee_raise") and rule.metric == "longest_hold_s":
+            return rule.value[0] if rule.comparison == "between" else rule.value
+    return 30.0
+
+
+def _read_marks(loop, rec, say, screen) -> None:
     """Drill marks typed while recording: one line each on standard input (see `parse_mark`)."""
     from imuhip.ble.recorder import MARK_KEYS, parse_mark
 
     def on_line():
         line = sys.stdin.readline()
+        if screen:
+            screen.typed()
         if not line:  # end of input: no more marks
             loop.remove_reader(sys.stdin.fileno())
             return
@@ -328,14 +347,14 @@ def _read_marks(loop, rec, tty: bool) -> None:
             said = rec.mark(parse_mark(line))
         except ImuhipError as exc:
             said = str(exc)
-        print(("\n" if tty else "") + "mark: " + said, flush=True)
+        say("mark: " + said)
 
     try:
         loop.add_reader(sys.stdin.fileno(), on_line)
     except (OSError, ValueError, AttributeError, NotImplementedError):
         return  # no readable standard input (a file, Windows' console): marks by --drill only
-    print("mark drills as you go: type " + ", ".join(f"{i} {n}" for i, n in enumerate(MARK_KEYS, 1))
-          + " (or any drill name) and Enter; Enter alone ends the mark", flush=True)
+    say("mark drills as you go: type " + ", ".join(f"{i} {n}" for i, n in enumerate(MARK_KEYS, 1))
+        + " (or any drill name) and Enter; Enter alone ends the mark")
 
 
 def cmd_simulate(args) -> int:

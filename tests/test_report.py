@@ -40,6 +40,7 @@ def test_every_catalog_citation_points_at_a_real_line():
         src = rule.source
         lines = (ARTICLES / src["article"]).read_text(encoding="utf-8").splitlines()
         assert src["quote"] in lines[src["line"] - 1], f"{rule.id}: quote not on {src['article']}:{src['line']}"
+        assert src["title"] in lines[:10], f"{rule.id}: {src['title']!r} is not the title of {src['article']}"
 
 
 def test_report_json_verdicts_name_catalog_rules(session, tmp_path):

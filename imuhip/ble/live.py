@@ -1,4 +1,6 @@
-"""The live view of one streaming sensor: its angle, a hold timer and a rep count.
+"""The live view of streaming sensors: per thigh its angle, a hold timer and a rep count; a pelvis
+shows its tilt. `render` lays them out as a small block of lines that fits the terminal's width, and
+`Screen` redraws that block in place (log lines go above it).
 
 The angle is the thigh elevation (deg, signed, flexion positive) from the streaming angle engine,
 the same estimator as the offline analysis, once the sensor's axes are known: from a saved
@@ -11,6 +13,9 @@ the offline hold rule: time at or above the threshold, a dip bridged when it las
 """
 
 from __future__ import annotations
+
+import shutil
+import sys
 
 import numpy as np
 from scipy.signal import lfilter
@@ -45,7 +50,8 @@ class LiveAngle:
         self.kind = "elevation" if calibration is not None else "tilt"
         self.calibration = calibration
         self._engine = StreamingAngles(calibration, name) if calibration is not None else None
-        self._first: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # data kept to find the axes live
+        # data kept to find a thigh's axes live (a pelvis shows its tilt: it has no knee lifts to find them by)
+        self._first: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = [] if name != "pelvis" else None
         self._next_try_s = AUTO_EVERY_S
         self._reference: list[np.ndarray] = []
         self._up: np.ndarray | None = None
@@ -131,3 +137,92 @@ class LiveAngle:
             self._first = None  # no still moment and knee lifts in the first minute: stay on the tilt
         else:
             self._first.append((t, acc, gyr))
+
+
+BAR = 20  # characters of the angle bar at most (it shrinks to fit the width)
+BAR_MAX_DEG = 120.0  # the bar's full scale
+NAMES = {"left_thigh": "left thigh", "right_thigh": "right thigh", "pelvis": "pelvis"}
+
+
+def _bar(angle_deg: float, threshold_deg: float, n: int) -> str:
+    """`n` characters: filled up to the angle (0..BAR_MAX_DEG deg), '|' marks the threshold."""
+    filled = int(round(np.clip(angle_deg, 0.0, BAR_MAX_DEG) / BAR_MAX_DEG * n))
+    mark = min(n - 1, int(threshold_deg / BAR_MAX_DEG * n))
+    return "".join("#" if i < filled else "|" if i == mark else "." for i in range(n))
+
+
+def sensor_line(name: str, live: LiveAngle, loss_pct: float, battery_pct: int | None, target_s: float,
+                width: int) -> str:
+    """One sensor's line, at most `width` characters.
+
+    A thigh: angle (deg) and bar, the hold timer against `target_s` ("HOLD 10.8 / 30 s" while held,
+    else the best hold), reps, loss (%) and battery (%, where the sensor gives it). A pelvis: its tilt.
+    The bar shrinks, then goes, and the line is cut at `width` (never wrapped).
+    """
+    label = f"{NAMES.get(name, name):<11} "
+    if not np.isfinite(live.angle_deg):
+        angle = "waiting for data"
+    elif name == "pelvis" or live.kind == "tilt":
+        angle = f"tilt {live.angle_deg:5.1f}°"
+    else:
+        angle = f"elev {live.angle_deg:5.1f}°"
+    tail = f"  loss {loss_pct:.1f}%" + (f"  battery {battery_pct}%" if battery_pct is not None else "")
+    if name == "pelvis":
+        return (label + angle + tail)[:width]
+    if live.hold_start is not None:
+        hold = f"HOLD {live.hold_s:4.1f} / {target_s:g} s"
+    else:
+        hold = f"best {live.best_hold_s:4.1f} / {target_s:g} s"
+    reps = f"  reps {live.reps}"
+    room = width - len(label + angle + " " + hold + reps + tail) - 3  # the bar's brackets and space
+    bar = f" [{_bar(live.angle_deg, live.threshold, min(BAR, room))}]" if room >= 4 and np.isfinite(
+        live.angle_deg) else ""
+    line = label + angle + bar + " " + hold + reps + tail
+    return line[:width]
+
+
+def render(states, session_s: float, out: str, target_s: float, width: int) -> list[str]:
+    """The live block: a header line, a hint while a thigh is on its tilt, and a line per sensor.
+
+    `states` are the recorder's sensor states (location, live, packets, lost_packets, battery_pct).
+    """
+    lines = [f"recording {session_s:6.1f} s to {out}  (Ctrl-C stops)"[:width]]
+    if any(st.live.kind == "tilt" and st.location != "pelvis" for st in states):
+        lines.append("tilt until the axes are found: stand still, then lift each knee a few times"[:width])
+    for st in states:
+        sent = st.packets + st.lost_packets
+        loss = 100.0 * st.lost_packets / sent if sent else 0.0
+        lines.append(sensor_line(st.location, st.live, loss, st.battery_pct, target_s, width))
+    return lines
+
+
+class Screen:
+    """A block of lines redrawn in place on a terminal; `log` prints a line above it."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.lines: list[str] = []
+        self._drawn = 0
+
+    @staticmethod
+    def width() -> int:
+        """Usable columns: one less than the terminal's, so no line wraps."""
+        return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+
+    def _clear(self) -> str:
+        return f"\033[{self._drawn}F\033[J" if self._drawn else ""
+
+    def draw(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.stream.write(self._clear() + "".join(line + "\n" for line in lines))
+        self.stream.flush()
+        self._drawn = len(lines)
+
+    def typed(self) -> None:
+        """A line the user typed (echoed below the block): cleared with it on the next draw."""
+        self._drawn += 1 if self._drawn else 0
+
+    def log(self, message: str) -> None:
+        self.stream.write(self._clear() + message + "\n")
+        self._drawn = 0
+        self.draw(self.lines)

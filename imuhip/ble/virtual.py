@@ -386,6 +386,8 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
                                       CharacteristicValue(read=lambda _c: bytes([polar_pmd.FEATURES, bitmap, 0]),
                                                           write=self._on_command))
         self.device.add_service(Service(polar_pmd.SERVICE, [self.control, self.data]))
+        battery = Characteristic("2A19", Characteristic.Properties.READ, Characteristic.READABLE, bytes([64]))
+        self.device.add_service(Service("180F", [battery]))  # Polar sensors have the standard battery service
 
     def advertised(self) -> list:
         return [(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]  # no service announced
