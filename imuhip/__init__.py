@@ -1,13 +1,17 @@
 """imuhip: thigh-worn IMU toolkit for hip flexion drills and runs.
 
 Units inside the library: time in s, acceleration in m/s^2, angular rate in rad/s.
+
+    import imuhip
+    rec = imuhip.read("session.csv")        # any format imuhip reads (imuhip CSV or an app export)
+    df = rec.to_dataframe()                 # one row per sample: time_s, sensor, acc_*, gyr_*
+
+The readers and writers load on first use, so `import imuhip` (and the command line) start fast.
 """
 
 __version__ = "0.1.0"
 
 from imuhip.errors import ImuhipError, ImuhipWarning
-from imuhip.recording import Annotation, Gap, Recording, SensorData
-from imuhip.io import CsvWriter, read_csv, write_csv
 
 __all__ = [
     "__version__",
@@ -18,6 +22,40 @@ __all__ = [
     "ImuhipWarning",
     "Recording",
     "SensorData",
+    "read",
+    "read_any",
     "read_csv",
     "write_csv",
 ]
+
+_LAZY = {"Annotation": "imuhip.recording", "Gap": "imuhip.recording", "Recording": "imuhip.recording",
+         "SensorData": "imuhip.recording", "CsvWriter": "imuhip.io", "read_csv": "imuhip.io",
+         "write_csv": "imuhip.io", "read_any": "imuhip.io"}
+
+
+def read(path, sensor: str | None = None):
+    """Read a recording in any format imuhip knows (imuhip CSV, Sensor Logger, Polar, MetaBase,
+    phyphox, Movella DOT, Xsens MT, HuGaDB, ...): the same as `imuhip.io.read_any`.
+
+    Parameters
+    ----------
+    path : file or export folder.
+    sensor : location name for a single-sensor export (default: the reader's own, e.g. 'thigh').
+
+    Returns
+    -------
+    Recording
+    """
+    from imuhip.io import read_any
+
+    return read_any(path, sensor)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'imuhip' has no attribute {name!r}")

@@ -11,8 +11,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from imuhip import __version__
 from imuhip.errors import ImuhipError, ImuhipWarning
 
@@ -86,6 +84,8 @@ def _calibrations(path: str | None) -> dict:
 def cmd_angles(args) -> int:
     import json
 
+    import numpy as np
+
     from imuhip.angles import angles_table
 
     rec = _load(args.file)
@@ -149,15 +149,14 @@ def cmd_report(args) -> int:
 
 def cmd_compare(args) -> int:
     from imuhip.analysis import analyze
-    from imuhip.report.compare import render_compare, tables
+    from imuhip.report.compare import render_compare, tables, terminal_table
 
     analyses = [analyze(_load(f), source=Path(f).name) for f in args.files]
     sessions, squad = tables(analyses)
-    with pd_options():
-        print(sessions.to_string(index=False))
-        if sessions["athlete"].nunique() > 1:
-            print("\nsquad (latest session per athlete, most asymmetric first):")
-            print(squad.to_string(index=False))
+    print(terminal_table(sessions))
+    if sessions["athlete"].nunique() > 1:
+        print("\nsquad (latest session per athlete, most asymmetric first):")
+        print(terminal_table(squad))
     if args.html:
         Path(args.html).write_text(render_compare(analyses), encoding="utf-8")
         print(f"wrote {args.html}")
@@ -182,12 +181,6 @@ def cmd_batch(args) -> int:
             print(f"  {row.message}", file=sys.stderr)
         return 1
     return 0
-
-
-def pd_options():
-    import pandas as pd
-
-    return pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.1f}".format)
 
 
 PROTOCOLS = {"6a1b0000-7c1d-4e2a-9c58-1f3e0a1b2c3d": "imuhip-open", "fb005c80-02e7-f387-1cad-8acd2d8df0c8": "polar-pmd",
@@ -244,8 +237,12 @@ def cmd_scan(args) -> int:
             rows.append((adv.rssi, address, adv.local_name or "", proto or "unsupported"))
     if not rows:
         print("no supported sensor found (is it on, advertising, and not connected to a phone?)")
-    for rssi, address, name, proto in sorted(rows, reverse=True):
-        print(f"{address}  {rssi:4d} dBm  {name:20s} {proto}")
+        return 0
+    from imuhip.report.labels import NO_VALUE, text_table
+
+    print(text_table(("address", "signal", "name", "protocol"),
+                     [(address, f"{rssi} dBm", name or NO_VALUE, proto) for rssi, address, name, proto in
+                      sorted(rows, reverse=True)], right=(1,)))
     return 0
 
 
@@ -388,98 +385,175 @@ def cmd_simulate(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """A parser whose description may be computed when help is shown (`describe`), so that building
+    the parser imports nothing heavy."""
+
+    def __init__(self, *args, describe=None, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.describe = describe
+
+    def format_help(self) -> str:
+        if self.describe:
+            self.description = self.describe()
+        return super().format_help()
+
+
+def _drill(name: str) -> str:
+    """--drill's value, checked against the analysis' drills (see `imuhip drills`)."""
+    from imuhip.analysis import DRILLS
+
+    if name not in DRILLS:
+        raise argparse.ArgumentTypeError(f"unknown drill {name!r}: see `imuhip drills` for the list")
+    return name
+
+
+def _scenario(name: str) -> str:
     from imuhip.simulate import SCENARIOS
 
-    p = argparse.ArgumentParser(prog="imuhip", description="Thigh-worn IMU toolkit: hip flexion "
-                                "angles, holds, reps, strides and left/right symmetry.")
-    p.add_argument("--version", action="version", version=f"imuhip {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    if name not in SCENARIOS:
+        raise argparse.ArgumentTypeError(f"unknown scenario {name!r}; one of {', '.join(SCENARIOS)}")
+    return name
 
-    info = sub.add_parser("info", help="sensors, rates, duration, gaps and annotations of a recording")
-    info.add_argument("file")
+
+def _scenarios() -> str:
+    from imuhip.simulate import SCENARIOS
+
+    return "Scenarios:\n" + "\n".join(f"  {k:<18} {v}" for k, v in SCENARIOS.items())
+
+
+def cmd_drills(args) -> int:
+    from imuhip.analysis import DRILLS
+    from imuhip.analysis.session import HOLD_DRILLS, POSITION_DRILLS, REP_DRILLS, RUN_DRILLS
+    from imuhip.report.catalog import load_catalog
+    from imuhip.report.labels import NO_VALUE, drill_label, text_table
+
+    rules = load_catalog()
+    found = {d: "holds" if d in HOLD_DRILLS else "position holds" if d in POSITION_DRILLS else "reps" if d in
+             REP_DRILLS else "strides" if d in RUN_DRILLS else "resting angle" for d in DRILLS}
+    rows = [(d, drill_label(d), found[d], ", ".join(r.id for r in rules.values() if r.drill == d) or NO_VALUE)
+            for d in DRILLS]
+    print(text_table(("drill", "name", "measured as", "rules in the catalog"), rows))
+    print("\nGive one to --drill, in an annotation, or as a mark while recording. The run rule also judges jog "
+          "and running.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="imuhip", description="Thigh-worn IMU toolkit: hip flexion angles, holds, reps, strides and "
+                "left/right symmetry, judged against coaching articles.",
+                epilog="example:\n  imuhip report recordings/demo_session.csv --html report.html\n\n"
+                "`imuhip COMMAND --help` for each command's options and an example.")
+    p.add_argument("--version", action="version", version=f"imuhip {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name, help, example, **kwargs):
+        return sub.add_parser(name, help=help, description=kwargs.pop("description", help[:1].upper() + help[1:]),
+                              epilog="example:\n  " + example, **kwargs)
+
+    drill_help = "treat the whole file as this drill (default: the file's annotations, else found in the data); " \
+                 "the drills: `imuhip drills`"
+    side_help = "which thigh to analyse: left, right or both (default both)"
+
+    info = command("info", "sensors, rates, duration, gaps and annotations of a recording",
+                   "imuhip info recordings/demo_knee_raise.csv")
+    info.add_argument("file", help="a recording: imuhip CSV or any export `imuhip import` reads")
     info.set_defaults(func=cmd_info)
 
-    imp = sub.add_parser("import", help="convert app exports (Sensor Logger, Polar, MetaBase, phyphox, "
-                         "Movella DOT, Xsens MT, HuGaDB, any CSV) to imuhip CSV")
-    imp.add_argument("files", nargs="+", help="files or export folders, one per sensor")
-    imp.add_argument("--out", required=True)
+    drills = command("drills", "the drills imuhip knows, how each is measured and its rules", "imuhip drills")
+    drills.set_defaults(func=cmd_drills)
+
+    imp = command("import", "convert app exports (Sensor Logger, Polar, MetaBase, phyphox, Movella DOT, Xsens MT, "
+                  "HuGaDB, any CSV) to imuhip CSV",
+                  "imuhip import left.csv right.csv --sensor left_thigh --sensor right_thigh --out session.csv")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="files or export folders, one per sensor")
+    imp.add_argument("--out", required=True, metavar="OUT.csv", help="the imuhip CSV to write")
     imp.add_argument("--sensor", action="append", help="location of each input in order: left_thigh, "
                      "right_thigh, pelvis (default: thigh for one input; left, right, pelvis for several)")
     imp.add_argument("--columns", help="for any other CSV: time=COL,acc=X:Y:Z|PREFIX,gyr=X:Y:Z|PREFIX")
-    imp.add_argument("--acc-unit", default="m/s^2", help="with --columns: m/s^2, g or mg")
-    imp.add_argument("--gyr-unit", default="rad/s", help="with --columns: rad/s or deg/s")
-    imp.add_argument("--time-unit", default="s", help="with --columns: s, ms, us or ns")
+    imp.add_argument("--acc-unit", default="m/s^2", help="with --columns: m/s^2, g or mg (default m/s^2)")
+    imp.add_argument("--gyr-unit", default="rad/s", help="with --columns: rad/s or deg/s (default rad/s)")
+    imp.add_argument("--time-unit", default="s", help="with --columns: s, ms, us or ns (default s)")
     imp.set_defaults(func=cmd_import)
 
-    ang = sub.add_parser("angles", help="thigh elevation and ab/adduction (and hip flexion) per sample")
-    ang.add_argument("file")
-    ang.add_argument("--out", required=True, help="CSV to write: time_s, <sensor>_elevation_deg, ...")
-    ang.add_argument("--calibration", help="JSON of an earlier session's calibration (same mounting)")
+    ang = command("angles", "thigh elevation and ab/adduction (and hip flexion) per sample",
+                  "imuhip angles recordings/demo_knee_raise.csv --out angles.csv")
+    ang.add_argument("file", help="a recording (imuhip CSV or an export)")
+    ang.add_argument("--out", required=True, metavar="OUT.csv", help="CSV to write: time_s, <sensor>_elevation_deg, "
+                     "...")
+    ang.add_argument("--calibration", metavar="JSON", help="an earlier session's calibration (same strapping)")
     ang.add_argument("--save-calibration", metavar="JSON", help="write the calibration used, for reuse")
     ang.set_defaults(func=cmd_angles)
 
-    from imuhip.analysis import DRILLS
-
-    an = sub.add_parser("analyze", help="holds, reps, strides, cadence and left/right symmetry")
-    an.add_argument("file")
-    an.add_argument("--drill", choices=DRILLS, help="treat the whole file as this drill (else annotations, "
-                    "else found from the data)")
-    an.add_argument("--side", choices=["left", "right", "both"], default="both")
+    an = command("analyze", "holds, reps, strides, cadence and left/right symmetry",
+                 "imuhip analyze recordings/demo_session.csv --json analysis.json")
+    an.add_argument("file", help="a recording (imuhip CSV or an export)")
+    an.add_argument("--drill", type=_drill, metavar="DRILL", help=drill_help)
+    an.add_argument("--side", choices=["left", "right", "both"], default="both", help=side_help)
     an.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
     an.add_argument("--max-dip", type=float, default=0.3, help="longest dip below the threshold bridged "
                     "within a hold, s (default 0.3)")
-    an.add_argument("--json", metavar="OUT", help="write the analysis JSON (docs/analysis-json.md)")
+    an.add_argument("--json", metavar="OUT.json", help="write the analysis JSON (docs/analysis-json.md)")
     an.set_defaults(func=cmd_analyze)
 
-    rep = sub.add_parser("report", help="verdicts against the coaching articles' thresholds; HTML, JSON, CSV")
-    rep.add_argument("file")
-    rep.add_argument("--drill", choices=DRILLS)
-    rep.add_argument("--side", choices=["left", "right", "both"], default="both")
+    rep = command("report", "verdicts against the coaching articles' thresholds; HTML, JSON, CSV",
+                  "imuhip report recordings/demo_session.csv --html report.html --json report.json")
+    rep.add_argument("file", help="a recording (imuhip CSV or an export)")
+    rep.add_argument("--drill", type=_drill, metavar="DRILL", help=drill_help)
+    rep.add_argument("--side", choices=["left", "right", "both"], default="both", help=side_help)
     rep.add_argument("--athlete", help="name shown in the report (default: the file's athlete)")
     rep.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
-    rep.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
-    rep.add_argument("--html", metavar="OUT.html")
-    rep.add_argument("--json", metavar="OUT.json")
+    rep.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog "
+                     "(layout: imuhip/report/thresholds.toml)")
+    rep.add_argument("--html", metavar="OUT.html", help="write the coach's report: one self-contained page")
+    rep.add_argument("--json", metavar="OUT.json", help="write the analysis with every verdict and its source")
     rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry CSVs")
     rep.set_defaults(func=cmd_report)
 
-    cmp = sub.add_parser("compare", help="sessions side by side: progress of one athlete, and a squad table")
-    cmp.add_argument("files", nargs="+")
-    cmp.add_argument("--html", metavar="OUT.html")
-    cmp.add_argument("--csv", metavar="OUT.csv", help="one row per session")
+    cmp = command("compare", "sessions side by side: progress of one athlete, and a squad table",
+                  "imuhip compare week1.csv week2.csv week3.csv --html progress.html")
+    cmp.add_argument("files", nargs="+", metavar="FILE", help="recordings, any athletes and dates")
+    cmp.add_argument("--html", metavar="OUT.html", help="write the progress and squad page")
+    cmp.add_argument("--csv", metavar="OUT.csv", help="write one row per session")
     cmp.set_defaults(func=cmd_compare)
 
-    bat = sub.add_parser("batch", help="analyse every recording under folders into a cohort table, in parallel "
-                         "(local cores or a Dask cluster), resumable",
-                         description="Exit status: 0 all analysed, 1 some sessions failed (see errors.csv), "
-                         "2 the command itself could not run.")
+    bat = command("batch", "analyse every recording under folders into a cohort table, in parallel (local cores or "
+                  "a Dask cluster), resumable", "imuhip batch recordings/ --out cohort/ --html",
+                  description="Analyse every recording under folders into a cohort table, in parallel, resumable.\n"
+                  "Exit status: 0 all analysed, 1 some sessions failed (see errors.csv), 2 the command itself "
+                  "could not run.")
     bat.add_argument("inputs", nargs="+", metavar="INPUT", help="recordings or folders (searched recursively)")
-    bat.add_argument("--out", required=True, metavar="DIR")
+    bat.add_argument("--out", required=True, metavar="DIR", help="folder for cohort.parquet, cohort.csv, sessions/")
     bat.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     bat.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                      "(needs imuhip[dask]; workers must have imuhip and see the input files)")
-    bat.add_argument("--drill", choices=DRILLS, help="treat every file as this drill")
-    bat.add_argument("--side", choices=["left", "right", "both"], default="both")
+    bat.add_argument("--drill", type=_drill, metavar="DRILL", help="treat every file as this drill (see "
+                     "`imuhip drills`)")
+    bat.add_argument("--side", choices=["left", "right", "both"], default="both", help=side_help)
     bat.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
     bat.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
     bat.add_argument("--html", action="store_true", help="also write an HTML report per session")
     bat.add_argument("--quiet", action="store_true", help="no progress bar")
     bat.set_defaults(func=cmd_batch)
 
-    scan = sub.add_parser("scan", help="list nearby supported BLE sensors (name, address, RSSI, protocol)")
-    scan.add_argument("--timeout", type=float, default=5.0, help="s (default 5)")
+    scan = command("scan", "list nearby supported BLE sensors (address, signal, name, protocol)",
+                   "imuhip scan --timeout 10")
+    scan.add_argument("--timeout", type=float, default=5.0, help="how long to listen, s (default 5)")
     scan.add_argument("--all", action="store_true", help="also list unsupported devices")
     scan.add_argument("--simulate", action="store_true", help="scan virtual sensors (no hardware)")
     scan.set_defaults(func=cmd_scan)
 
-    rec = sub.add_parser("record", help="record BLE sensors to imuhip CSV, crash-safe, with a live hold timer")
-    rec.add_argument("--left", metavar="ADDR")
-    rec.add_argument("--right", metavar="ADDR")
-    rec.add_argument("--pelvis", metavar="ADDR")
-    rec.add_argument("--out", required=True)
-    rec.add_argument("--drill", help="annotate the whole recording with this drill")
-    rec.add_argument("--athlete")
+    rec = command("record", "record BLE sensors to imuhip CSV, crash-safe, with a live hold timer",
+                  "imuhip record --left C4:7C:8D:6A:00:01 --right C4:7C:8D:6A:00:02 --out session.csv\n"
+                  "  imuhip record --simulate polar-pmd --out demo.csv --duration 30   (no hardware)")
+    rec.add_argument("--left", metavar="ADDR", help="address of the left thigh's sensor (from `imuhip scan`)")
+    rec.add_argument("--right", metavar="ADDR", help="address of the right thigh's sensor")
+    rec.add_argument("--pelvis", metavar="ADDR", help="address of a pelvis (sacrum) sensor, for its tilt")
+    rec.add_argument("--out", required=True, metavar="OUT.csv", help="the imuhip CSV to write (flushed every 0.5 s)")
+    rec.add_argument("--drill", metavar="DRILL", help="annotate the whole recording with this drill (see "
+                     "`imuhip drills`); its hold rule sets the live hold target (default 30 s)")
+    rec.add_argument("--athlete", help="athlete name stored in the file")
     rec.add_argument("--duration", type=float, help="stop after this many seconds (default: Ctrl-C)")
     rec.add_argument("--rate", type=int, default=104, help="sample rate to request, Hz (default 104)")
     rec.add_argument("--threshold", type=float, default=90.0, help="live hold threshold, deg (default 90)")
@@ -497,22 +571,27 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     rec.set_defaults(func=cmd_record)
 
-    sim = sub.add_parser("simulate", help="write a simulated session with its ground truth",
-                         description="Scenarios: " + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()))
-    sim.add_argument("scenario", choices=list(SCENARIOS), metavar="SCENARIO")
-    sim.add_argument("--out", required=True, help="imuhip CSV to write (truth goes to NAME.truth.json)")
-    sim.add_argument("--seed", type=int, default=0)
+    sim = command("simulate", "write a simulated session with its ground truth",
+                  "imuhip simulate knee_raise_hold --left-hold 32 --right-hold 21 --out demo.csv",
+                  describe=_scenarios)
+    sim.add_argument("scenario", type=_scenario, metavar="SCENARIO", help="what the athlete does (listed above)")
+    sim.add_argument("--out", required=True, metavar="OUT.csv", help="imuhip CSV to write (truth goes to "
+                     "NAME.truth.json)")
+    sim.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same file "
+                     "(default 0)")
     sim.add_argument("--rate", type=float, default=100.0, help="sample rate, Hz (default 100)")
     sim.add_argument("--duration", type=float, default=None, help="s, for standing, marching, runs")
     sim.add_argument("--pelvis", action="store_true", help="add a pelvis (sacrum) sensor")
-    sim.add_argument("--mounting", choices=["random", "aligned"], default="random")
-    sim.add_argument("--placement", choices=["random", "front", "side"], default="random")
+    sim.add_argument("--mounting", choices=["random", "aligned"], default="random",
+                     help="sensor orientation on the thigh: random (like a real strap) or aligned (default random)")
+    sim.add_argument("--placement", choices=["random", "front", "side"], default="random",
+                     help="where on the thigh: front, side or random (default random)")
     sim.add_argument("--no-noise", action="store_true", help="no noise, bias or bias drift")
     sim.add_argument("--gyr-bias", type=float, default=None, help="gyro bias SD per axis, rad/s")
-    sim.add_argument("--jitter", type=float, default=0.0005, help="timestamp jitter SD, s")
-    sim.add_argument("--drop", type=float, default=0.0, help="fraction of samples dropped")
-    sim.add_argument("--left-hold", type=float, default=None, help="knee-raise hold, s (default 30)")
-    sim.add_argument("--right-hold", type=float, default=None, help="knee-raise hold, s (default 30)")
+    sim.add_argument("--jitter", type=float, default=0.0005, help="timestamp jitter SD, s (default 0.0005)")
+    sim.add_argument("--drop", type=float, default=0.0, help="fraction of samples dropped (default 0)")
+    sim.add_argument("--left-hold", type=float, default=None, help="left knee-raise hold, s (default 30)")
+    sim.add_argument("--right-hold", type=float, default=None, help="right knee-raise hold, s (default 30)")
     sim.add_argument("--knee-drive", action="append", metavar="SIDE:PCT",
                      help="change of one side's knee drive, e.g. right:-8")
     sim.add_argument("--athlete", help="athlete name stored in the file (default: Simulated Athlete)")

@@ -1,5 +1,6 @@
 """The command line: help, version, info, and one-line errors with exit code 2."""
 
+import re
 import subprocess
 import sys
 
@@ -59,7 +60,33 @@ def test_record_a_simulated_polar_pair_from_the_command_line(tmp_path):
 def test_scan_lists_each_supported_sensor_with_its_protocol():
     r = run("scan", "--simulate", "--timeout", "1")
     assert r.returncode == 0, r.stderr
-    protocols = {line.split()[-1] for line in r.stdout.splitlines()}
-    assert protocols == {"imuhip-open", "movesense", "polar-pmd", "movella-dot"}
+    header, *lines = r.stdout.splitlines()
+    assert header.split() == ["address", "signal", "name", "protocol"]
+    assert {line.split()[-1] for line in lines} == {"imuhip-open", "movesense", "polar-pmd", "movella-dot"}
+    assert len({line.index(" dBm") for line in lines}) == 1  # aligned columns
     r = run("scan", "--simulate", "--timeout", "1", "--all")
-    assert "HR strap             unsupported" in r.stdout
+    assert re.search(r"dBm  HR strap +unsupported", r.stdout)
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    from imuhip.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        assert "example:\n  imuhip " + name in sub.format_help(), name
+        for action in sub._actions:
+            assert action.help, f"imuhip {name} {action.option_strings or action.dest}: no help"
+    report_help = run("report", "--help").stdout
+    assert "standing_knee_raise" not in report_help and "imuhip drills" in report_help  # drills listed once, apart
+    r = run("drills")
+    assert r.returncode == 0 and re.search(r"^standing_knee_raise +Standing knee raise +holds +knee_raise_hold_30s$",
+                                           r.stdout, re.M)
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys, imuhip.cli; imuhip.cli.build_parser().format_help(); "
+            "print(sorted(m for m in ('numpy', 'pandas', 'matplotlib', 'numba', 'bleak', 'bumble', 'scipy') "
+            "if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip() == "[]", r.stderr

@@ -204,10 +204,11 @@ def test_unannotated_report_in_a_real_browser(browser, tmp_path, width, height):
     assert re.search(r"\d+\.\d s", page.locator("#summary .sumrow .cell.left").first.inner_text())
 
 
-def test_compare_sessions_and_squad(tmp_path):
+def test_compare_sessions_and_squad(browser, tmp_path):
     files = []
     for i, (athlete, date, left, right) in enumerate([("Ana", "2026-11-01", 22, 20), ("Ana", "2026-11-08", 31, 26),
-                                                      ("Ben", "2026-11-02", 30, 14), ("Ben", "2026-11-09", 32, 30)]):
+                                                      ("Ana", "2026-11-22", 33, 30), ("Ben", "2026-11-02", 30, 14),
+                                                      ("Ben", "2026-11-09", 32, 30)]):
         f = tmp_path / f"{athlete}_{i}.csv"
         assert main(["simulate", "knee_raise_hold", "--seed", str(i), "--athlete", athlete, "--date", date,
                      "--left-hold", str(left), "--right-hold", str(right), "--out", str(f)]) == 0
@@ -217,8 +218,19 @@ def test_compare_sessions_and_squad(tmp_path):
     import pandas as pd
 
     rows = pd.read_csv(table)
-    assert list(rows["athlete"]) == ["Ana", "Ana", "Ben", "Ben"] and list(rows["date"])[:2] == ["2026-11-01", "2026-11-08"]
+    assert list(rows["athlete"]) == ["Ana"] * 3 + ["Ben"] * 2 and list(rows["date"])[:2] == ["2026-11-01", "2026-11-08"]
     ana = rows[rows["athlete"] == "Ana"]["longest_hold_left_s"].to_numpy()
     assert ana[1] - ana[0] == pytest.approx(9.0, abs=0.5)  # progress over the week
     page = out.read_text()
     assert "id='squad'" in page and page.index("Ana") < page.index("Squad")
+    for width, height in VIEWPORTS:
+        view, errors = open_page(browser, out, width, height, tmp_path / f"compare_{width}.png")
+        assert_fits(view, errors, width)
+        hold = view.locator("figure.progress").first
+        # sessions on a date axis, y from zero with the 30 s line, left and right in one chart
+        ticks = hold.locator("g[id^='xtick'] text").all_text_contents()
+        assert ticks and all(re.fullmatch(r"\d\d [A-Z][a-z]{2}", t) for t in ticks), ticks
+        assert hold.locator("g[id^='ytick'] text").first.text_content() == "0"
+        legend = hold.locator("g[id^='legend'] text").all_text_contents()
+        assert legend == ["left", "right"] and "30 s: standing knee raise" in hold.text_content()
+        assert "None" not in view.locator("body").inner_text() and "nan" not in view.locator("body").inner_text()

@@ -82,4 +82,4 @@ def test_dropped_samples_become_gaps():
 def test_unknown_scenario_is_one_clear_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["simulate", "moonwalk", "--out", str(tmp_path / "x.csv")])
-    assert "invalid choice: 'moonwalk'" in capsys.readouterr().err
+    assert "unknown scenario 'moonwalk'; one of standing, knee_raise_hold" in capsys.readouterr().err

@@ -1,20 +1,45 @@
 """Session against session (one athlete over dates) and a squad table (latest session per
-athlete, sorted by asymmetry). One row per session: the headline metrics per side."""
+athlete, sorted by asymmetry). One row per session: the headline metrics per side.
+
+The progress charts put sessions on a date axis (the session's date from its metadata, else a
+date in the file name), draw left and right in one chart, start every y axis at zero and show the
+rule's threshold, so that a small change looks small.
+"""
 
 from __future__ import annotations
 
 import html
+from datetime import date as Date
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from imuhip.analysis import Analysis
+from imuhip.batch.cohort import session_date
 from imuhip.report.html import CSS
-from imuhip.report.plots import svg as _svg
+from imuhip.report.labels import NO_VALUE, text_table, unit_label
+from imuhip.report.plots import COLORS, svg
 
 COLUMNS = ["athlete", "date", "source", "longest_hold_left_s", "longest_hold_right_s", "knee_drive_left_deg",
            "knee_drive_right_deg", "cadence_spm", "max_abs_symmetry_angle_pct", "flagged_asymmetries"]
+#: Shown headers and units of the columns (CSV and JSON keep the names above).
+HEADERS = {"athlete": ("Athlete", ""), "date": ("Date", ""), "source": ("File", ""),
+           "longest_hold_left_s": ("Longest hold, left", "s"), "longest_hold_right_s": ("Longest hold, right", "s"),
+           "knee_drive_left_deg": ("Knee drive, left", "deg"), "knee_drive_right_deg": ("Knee drive, right", "deg"),
+           "cadence_spm": ("Cadence", "steps/min"), "max_abs_symmetry_angle_pct": ("Largest left/right difference", "%"),
+           "flagged_asymmetries": ("Asymmetries flagged", "")}
+NUMERIC = set(COLUMNS[3:])
+#: The terminal's narrower headers.
+SHORT = {"athlete": "athlete", "date": "date", "source": "file", "longest_hold_left_s": "hold L (s)",
+         "longest_hold_right_s": "hold R (s)", "knee_drive_left_deg": "drive L (°)",
+         "knee_drive_right_deg": "drive R (°)", "cadence_spm": "steps/min", "max_abs_symmetry_angle_pct": "L/R diff (%)",
+         "flagged_asymmetries": "flagged"}
+#: The progress charts: (column stem, title, unit, reference line and what it is).
+CHARTS = [("longest_hold", "Longest hold", "s", 30.0, "30 s: standing knee raise"),
+          ("knee_drive", "Knee drive (median peak per stride)", "deg", 90.0, "90°: sprint range"),
+          ("max_abs_symmetry_angle_pct", "Largest left/right difference", "%", 1.5, "1.5 %: flagged beyond")]
 
 
 def session_row(a: Analysis) -> dict:
@@ -27,7 +52,7 @@ def session_row(a: Analysis) -> dict:
         return float(np.median(peaks)) if peaks else None
 
     sa = [abs(s.symmetry_angle_pct) for s in a.symmetry]
-    return {"athlete": a.meta.get("athlete", ""), "date": a.meta.get("date", ""), "source": a.source,
+    return {"athlete": a.meta.get("athlete", ""), "date": session_date(a.meta, a.source), "source": a.source,
             "longest_hold_left_s": longest("left"), "longest_hold_right_s": longest("right"),
             "knee_drive_left_deg": drive("left"), "knee_drive_right_deg": drive("right"),
             "cadence_spm": a.cadence_spm(), "max_abs_symmetry_angle_pct": max(sa) if sa else None,
@@ -43,48 +68,99 @@ def tables(analyses: list[Analysis]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sessions, squad
 
 
+def _cell(column: str, v) -> str:
+    """A table value as text: numbers with one decimal and no unit (the header has it), gaps as NO_VALUE."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)) or v == "":
+        return NO_VALUE
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.1f}" if column != "cadence_spm" else f"{v:.0f}"
+    return str(v)
+
+
+def _header(column: str) -> str:
+    name, unit = HEADERS[column]
+    return f"{name} ({unit_label(unit)})" if unit else name
+
+
+def terminal_table(df: pd.DataFrame) -> str:
+    """The sessions or squad table as aligned text (the columns' plain names; no value = NO_VALUE)."""
+    numeric = tuple(i for i, c in enumerate(df.columns) if c in NUMERIC)
+    return text_table(tuple(SHORT[c] for c in df.columns),
+                      [tuple(_cell(c, v) for c, v in zip(df.columns, row)) for row in df.itertuples(index=False)],
+                      right=numeric)
+
+
 def _table(df: pd.DataFrame, table_id: str) -> str:
+    """The table as HTML, without the columns that no row has a value in (the CSV keeps them)."""
     e = html.escape
-    head = "".join(f"<th>{e(c)}</th>" for c in df.columns)
+    df = df[[c for c in df.columns if c == "athlete" or df[c].map(lambda v: _cell(c, v) != NO_VALUE).any()]]
+    head = "".join(f"<th>{e(_header(c))}</th>" for c in df.columns)
     body = "".join("<tr>" + "".join(
-        f"<td class='num'>{v:.1f}</td>" if isinstance(v, float) and np.isfinite(v) else
-        f"<td>{'' if v is None or (isinstance(v, float) and not np.isfinite(v)) else e(str(v))}</td>"
-        for v in row) + "</tr>" for row in df.itertuples(index=False))
-    return f"<table id='{table_id}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<td data-label='{e(_header(c))}'{' class=num' if c in NUMERIC else ''}>{e(_cell(c, v))}</td>"
+        for c, v in zip(df.columns, row)) + "</tr>" for row in df.itertuples(index=False))
+    return f"<table id='{table_id}' class='reflow'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _progress_plot(sessions: pd.DataFrame) -> str | None:
-    metrics = [("longest_hold", "longest hold (s)"), ("knee_drive", "knee drive (°)")]
-    if len(sessions) < 2:
+def _dates(rows: pd.DataFrame) -> list[Date] | None:
+    """The sessions' dates, or None when any session has none (then sessions are numbered)."""
+    try:
+        return [Date.fromisoformat(d) for d in rows["date"]]
+    except (TypeError, ValueError):
         return None
-    fig, axes = plt.subplots(1, 3, figsize=(11, 2.6))
-    labels = [f"{d or s}" for d, s in zip(sessions["date"], sessions["source"])]
-    x = np.arange(len(sessions))
-    for ax, (key, title) in zip(axes, metrics):
-        for side, color in (("left", "#1f6feb"), ("right", "#d9480f")):
-            y = pd.to_numeric(sessions[f"{key}_{side}_{'s' if key == 'longest_hold' else 'deg'}"], errors="coerce")
-            ax.plot(x, y, "o-", color=color, label=side)
-        ax.set_title(title)
-        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=7)
-    axes[0].legend(fontsize=8)
-    y = pd.to_numeric(sessions["max_abs_symmetry_angle_pct"], errors="coerce")
-    axes[2].bar(x, y, color="#57606a")
-    axes[2].set_title("largest |symmetry angle| (%)")
-    axes[2].set_xticks(x, labels, rotation=30, ha="right", fontsize=7)
-    return _svg(fig)
+
+
+def progress_charts(rows: pd.DataFrame) -> list[str]:
+    """One SVG per headline metric that the sessions have: left and right over the session dates."""
+    dates = _dates(rows)
+    x = dates if dates is not None else list(range(1, len(rows) + 1))
+    out = []
+    for stem, title, unit, ref, ref_label in CHARTS:
+        sides = [(None, stem)] if stem in rows else [(s, f"{stem}_{s}_{unit}") for s in ("left", "right")]
+        ys = {side: pd.to_numeric(rows[col], errors="coerce").to_numpy(float) for side, col in sides}
+        if not any(np.isfinite(y).any() for y in ys.values()):
+            continue
+        fig, ax = plt.subplots(figsize=(5.4, 2.6))
+        for side, y in ys.items():
+            ax.plot(x, y, "o-", color=COLORS.get(side, "#57606a"), label=side or "both sides", ms=4)
+        top = max(np.nanmax(np.concatenate(list(ys.values()))), ref) * 1.15
+        ax.axhline(ref, color="#444", ls="--", lw=0.8)
+        ax.text(0.0, ref, " " + ref_label, transform=ax.get_yaxis_transform(), va="bottom", fontsize=7.5,
+                color="#444")
+        ax.set_ylim(0, top)
+        ax.set_ylabel(unit_label(unit))
+        ax.set_title(title, fontsize=10, loc="left")
+        if dates is not None:
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=6))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+            if len(set(dates)) == 1:
+                ax.set_xlim(dates[0] - pd.Timedelta(days=3), dates[0] + pd.Timedelta(days=3))
+        else:
+            ax.set_xticks(x)
+            ax.set_xlabel("session (no date in the files)")
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
+        out.append(svg(fig))
+    return out
+
+
+COMPARE_CSS = """
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:8px 16px}
+.charts figure{margin:0} td:nth-child(2){white-space:nowrap}
+"""
 
 
 def render_compare(analyses: list[Analysis]) -> str:
+    """The comparison page: per athlete, progress charts and the sessions table; then the squad."""
     sessions, squad = tables(analyses)
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>imuhip comparison</title>"
-             f"<style>{CSS}</style></head><body><h1>Session comparison</h1>"
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<meta name='viewport' content='width=device-width,initial-scale=1'><title>imuhip comparison</title>"
+             f"<style>{CSS}{COMPARE_CSS}</style></head><body><h1>Session comparison</h1>"
              f"<div class='meta'>{len(sessions)} sessions, {sessions['athlete'].nunique()} athlete(s)</div>"]
     for athlete, rows in sessions.groupby("athlete", sort=False):
         parts.append(f"<h2>{html.escape(str(athlete) or 'athlete not named')}: progress</h2>")
-        plot = _progress_plot(rows)
-        if plot:
-            parts.append(f"<figure>{plot}</figure>")
-        parts.append(_table(rows, "sessions"))
+        if len(rows) > 1:
+            parts.append("<div class='charts'>" + "".join(f"<figure class='progress'>{c}</figure>"
+                                                          for c in progress_charts(rows)) + "</div>")
+        parts.append(_table(rows.drop(columns="athlete"), "sessions"))
     if sessions["athlete"].nunique() > 1:
         parts.append("<h2>Squad: latest session per athlete, most asymmetric first</h2>" + _table(squad, "squad"))
     parts.append("</body></html>")

@@ -27,7 +27,7 @@ WORD = {"pass": "pass", "borderline": "borderline", "fail": "fail", "none": "no 
 CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;padding:16px;max-width:1240px;
-color:#1d1d1f;line-height:1.35;overflow-wrap:anywhere}
+color:#1d1d1f;line-height:1.35;overflow-wrap:break-word}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 .meta{color:#555;font-size:13px} small,.small{color:#57606a;font-size:12px}
 table{border-collapse:collapse;width:100%;font-size:13px}

@@ -1,4 +1,4 @@
-"""Plain-language labels for what a coach reads: drills, metrics, units, rules and values.
+"""Plain-language labels for what a coach reads: drills, metrics, units, rules, values and text tables.
 
 The snake_case names stay in JSON and CSV; every visible string of the reports goes through
 these. An unknown name (a user's own drill or rule) falls back to its words without underscores.
@@ -48,6 +48,11 @@ def metric_label(metric: str) -> str:
     return METRICS.get(name, words(name))
 
 
+def unit_label(unit: str) -> str:
+    """A unit as shown: 'deg' -> '°', 's' -> 's'."""
+    return UNITS.get(unit, unit).strip()
+
+
 def value_text(value: float | None, unit: str, digits: int | None = None) -> str:
     """A number with its unit: 30.68, 's' -> '30.7 s'; 50.01, 'deg' -> '50.0°'; 8, 'reps' -> '8 reps'.
 
@@ -66,3 +71,11 @@ def requirement_text(comparison: str, value, unit: str) -> str:
     if comparison == "between":
         return f"{value[0]:g}–{value[1]:g}{u}"
     return f"{COMPARISONS.get(comparison, comparison)} {value:g}{u}"
+
+
+def text_table(header: tuple[str, ...], rows: list[tuple], right: tuple[int, ...] = ()) -> str:
+    """Rows as aligned text columns under a header (None -> NO_VALUE); columns in `right` right-aligned."""
+    cells = [tuple(str(c) for c in header)] + [tuple(NO_VALUE if c is None else str(c) for c in r) for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     .rstrip() for r in cells)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from imuhip.analysis import Analysis
 from imuhip.analysis.text import summary
+from imuhip.report.labels import drill_label, metric_label, text_table, value_text
 from imuhip.report.verdicts import Verdict
 
 ANSI = {"pass": "\033[32m", "borderline": "\033[33m", "fail": "\033[31m"}
@@ -40,13 +41,20 @@ def write_csv_tables(a: Analysis, verdicts: list[Verdict], folder: str | os.Path
 
 
 def terminal(a: Analysis, verdicts: list[Verdict], color: bool | None = None) -> str:
+    """The analysis summary, a count of verdicts, and one aligned row per check in plain words."""
     if color is None:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    lines = [summary(a), "verdicts (drill, side, metric, measured, verdict, rule, source):"]
-    for v in verdicts:
-        word = f"{ANSI[v.verdict]}{v.verdict:10s}\033[0m" if color else f"{v.verdict:10s}"
-        lines.append(f"  {v.drill:22s} {v.side:5s} {v.metric:28s} {v.value:8.2f} {v.unit:4s} {word} "
-                     f"{v.rule}  [{v.citation.split(';')[0]}]")
+    counts = {w: sum(v.verdict == w for v in verdicts) for w in ("fail", "borderline", "pass")}
+    lines = [summary(a), ""]
     if not verdicts:
-        lines.append("  none: no analysed metric has a rule")
-    return "\n".join(lines)
+        return "\n".join(lines + ["checks: none (no analysed drill has a rule in the catalog)"])
+    lines.append(f"checks against the coaching articles: {counts['fail']} failed, {counts['borderline']} borderline, "
+                 f"{counts['pass']} passed")
+    rows = [(drill_label(v.drill), metric_label(v.metric), "left/right" if v.side == "both" else v.side,
+             value_text(v.value, v.unit, 0 if v.unit == "reps" else 2), v.verdict, v.requirement) for v in verdicts]
+    table = text_table(("drill", "check", "side", "measured", "verdict", "needs"), rows, right=(3,)).splitlines()
+    if color:  # colour the verdict word only, after aligning (escape codes have no width)
+        start = table[0].index("verdict")
+        table = [table[0]] + [f"{row[:start]}{ANSI[v.verdict]}{v.verdict}\033[0m{row[start + len(v.verdict):]}"
+                              for row, v in zip(table[1:], verdicts)]
+    return "\n".join(lines + ["  " + row for row in table])
