@@ -10,7 +10,7 @@ import imuhip
 from imuhip.analysis import analyze
 
 path = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent.parent / "recordings" / "demo_knee_raise.csv"
-rec = imuhip.io.read_any(path)
+rec = imuhip.read(path)  # any format imuhip reads
 result = analyze(rec)
 
 angles = result.angles  # DataFrame: time_s, left_thigh_elevation_deg, ...

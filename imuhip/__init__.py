@@ -4,7 +4,9 @@ Units inside the library: time in s, acceleration in m/s^2, angular rate in rad/
 
     import imuhip
     rec = imuhip.read("session.csv")        # any format imuhip reads (imuhip CSV or an app export)
-    df = rec.to_dataframe()                 # one row per sample: time_s, sensor, acc_*, gyr_*
+    rec                                     # Recording(left_thigh 3120 samples at 104.0 Hz, ...)
+    df = rec.to_dataframe()                 # one row per sample: sensor, time_s, acc_* m/s^2, gyr_* rad/s
+    rec2 = imuhip.Recording.from_dataframe(df, meta={"athlete": "Ana"})
 
 The readers and writers load on first use, so `import imuhip` (and the command line) start fast.
 """
@@ -51,11 +53,17 @@ def read(path, sensor: str | None = None):
     return read_any(path, sensor)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+SUBPACKAGES = ("analysis", "angles", "batch", "ble", "io", "report", "simulate")
 
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'imuhip' has no attribute {name!r}")
+    elif name in SUBPACKAGES:  # `import imuhip; imuhip.io.read_any(...)` keeps working
+        value = importlib.import_module(f"imuhip.{name}")
+    else:
+        raise AttributeError(f"module 'imuhip' has no attribute {name!r}")
+    globals()[name] = value
+    return value

@@ -13,6 +13,7 @@ import numpy as np
 from imuhip.errors import InputError, TimeOrderError
 
 KNOWN_LOCATIONS = ("left_thigh", "right_thigh", "pelvis")
+DATAFRAME_COLUMNS = ("sensor", "time_s", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 SIDES = ("left", "right", "both", "none")
 
 #: A gap is recorded when consecutive samples are further apart than this many
@@ -107,6 +108,9 @@ class SensorData:
     def gaps(self) -> list[Gap]:
         return find_gaps(self.time)
 
+    def __repr__(self) -> str:
+        return f"SensorData({len(self)} samples at {self.rate_hz:.1f} Hz, {self.duration_s:.1f} s)"
+
     def equals(self, other: "SensorData") -> bool:
         """Bit-exact equality of arrays and metadata."""
         return (
@@ -156,6 +160,63 @@ class Recording:
     @property
     def end_s(self) -> float:
         return max(float(s.time[-1]) for s in self.sensors.values() if len(s))
+
+    def __repr__(self) -> str:
+        sensors = ", ".join(f"{n} {len(s)} samples at {s.rate_hz:.1f} Hz" for n, s in self.sensors.items())
+        span = f"{self.end_s - self.start_s:.1f} s" if any(len(s) for s in self.sensors.values()) else "empty"
+        who = f", athlete {self.meta['athlete']!r}" if self.meta.get("athlete") else ""
+        return (f"Recording({sensors or 'no sensor'}; {span}{who}; {len(self.annotations)} annotation(s)"
+                + (f", {len(self.warnings)} warning(s))" if self.warnings else ")"))
+
+    def to_dataframe(self):
+        """The samples as one long pandas DataFrame, sensor by sensor in time order (each sensor's
+        `meta` is not in it: pass it back to `from_dataframe` as `sensor_meta`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns: sensor (location name), time_s (s), acc_x, acc_y, acc_z (m/s^2, sensor frame,
+            gravity included), gyr_x, gyr_y, gyr_z (rad/s, sensor frame).
+        """
+        import pandas as pd
+
+        frames = [pd.DataFrame({"sensor": name, "time_s": s.time,
+                                **{f"acc_{a}": s.acc[:, i] for i, a in enumerate("xyz")},
+                                **{f"gyr_{a}": s.gyr[:, i] for i, a in enumerate("xyz")}})
+                  for name, s in self.sensors.items()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DATAFRAME_COLUMNS)
+
+    @classmethod
+    def from_dataframe(cls, df, sensor: str = "thigh", meta: dict | None = None,
+                       annotations: list[Annotation] | None = None,
+                       sensor_meta: dict[str, dict] | None = None) -> "Recording":
+        """A Recording from a DataFrame laid out as `to_dataframe` returns it.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Columns time_s (s), acc_x, acc_y, acc_z (m/s^2), gyr_x, gyr_y, gyr_z (rad/s), and
+            optionally sensor (location name per row).
+        sensor : the location name when `df` has no sensor column.
+        meta, annotations : session metadata and drill annotations.
+        sensor_meta : {sensor: its SensorData.meta} (device, rate_hz, ...), which the DataFrame does
+            not hold.
+
+        Raises
+        ------
+        InputError
+            A column is missing, or a sensor's time does not increase strictly.
+        """
+        need = [c for c in DATAFRAME_COLUMNS if c != "sensor"]
+        missing = [c for c in need if c not in df.columns]
+        if missing:
+            raise InputError(f"DataFrame lacks column(s) {', '.join(missing)}; expected {', '.join(need)} "
+                             "and optionally sensor")
+        groups = df.groupby("sensor", sort=False) if "sensor" in df.columns else [(sensor, df)]
+        sensors = {str(name): SensorData(g["time_s"].to_numpy(), g[["acc_x", "acc_y", "acc_z"]].to_numpy(),
+                                         g[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(),
+                                         (sensor_meta or {}).get(str(name), {})) for name, g in groups}
+        return cls(sensors, dict(meta or {}), list(annotations or []))
 
     def equals(self, other: "Recording") -> bool:
         """Bit-exact equality of every sensor, metadata and annotations."""

@@ -7,10 +7,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-import pandas as pd
-
 from imuhip.analysis import Analysis
 from imuhip.analysis.text import summary
+from imuhip.report.frames import holds_df, metrics_df, reps_df, strides_df, verdicts_df
 from imuhip.report.labels import drill_label, metric_label, text_table, value_text
 from imuhip.report.verdicts import Verdict
 
@@ -26,16 +25,16 @@ def report_dict(a: Analysis, verdicts: list[Verdict], athlete: str | None = None
 
 
 def write_csv_tables(a: Analysis, verdicts: list[Verdict], folder: str | os.PathLike) -> list[Path]:
-    """holds.csv, reps.csv, strides.csv, verdicts.csv, symmetry.csv in `folder` (created)."""
+    """holds.csv, reps.csv, strides.csv, verdicts.csv, symmetry.csv in `folder` (created); columns as
+    in `imuhip.report.frames`."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"holds": [asdict(h) for h in a.holds], "reps": [asdict(r) for r in a.reps],
-              "strides": [asdict(s) for s in a.strides], "verdicts": [asdict(v) for v in verdicts],
-              "symmetry": [dict(asdict(s), ci95_low=s.ci95[0], ci95_high=s.ci95[1]) for s in a.symmetry]}
+    tables = {"holds": holds_df(a), "reps": reps_df(a), "strides": strides_df(a), "verdicts": verdicts_df(verdicts),
+              "symmetry": metrics_df(a)}
     paths = []
-    for name, rows in tables.items():
+    for name, df in tables.items():
         p = out / f"{name}.csv"
-        pd.DataFrame(rows).to_csv(p, index=False, float_format="%.4f")
+        df.to_csv(p, index=False, float_format="%.4f")
         paths.append(p)
     return paths
 
