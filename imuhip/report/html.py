@@ -32,7 +32,7 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bot
 .meta{color:#555;font-size:13px} small,.small{color:#57606a;font-size:12px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #e5e5e5;padding:5px 6px;text-align:left;vertical-align:top}
-th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f6f8fa} th.num{text-align:right} td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .chip{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;color:#fff;
 white-space:nowrap;line-height:18px}
 .chip.pass{background:#1a7f37} .chip.borderline{background:#9a6700} .chip.fail{background:#cf222e}
@@ -202,7 +202,7 @@ def checks_html(a: Analysis, verdicts: list[Verdict]) -> str:
         f"<a href='#source-{sources.index(v.rule_id) + 1}'>[{sources.index(v.rule_id) + 1}]</a></td>"
         f"<td data-label='Detail'><small>{e(_detail(a, v))}</small></td></tr>" for v in verdicts)
     return ("<table id='verdicts' class='reflow'><thead><tr><th>Drill</th><th>Check</th><th>Side</th>"
-            "<th>Measured</th><th>Verdict</th><th>Needs</th><th>Detail</th></tr></thead>"
+            "<th class='num'>Measured</th><th>Verdict</th><th>Needs</th><th>Detail</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
 
 
@@ -211,10 +211,13 @@ def sources_html(verdicts: list[Verdict]) -> str:
     items = []
     for n, rule_id in enumerate(dict.fromkeys(v.rule_id for v in verdicts), 1):
         v = next(v for v in verdicts if v.rule_id == rule_id)
-        drill = "All drills, left against right" if v.side == "both" else drill_label(v.drill)
+        what = ("Every drill: left/right difference" if v.side == "both"
+                else f"{drill_label(v.drill)}: {metric_label(v.metric)}")
         quote = f"<blockquote>&ldquo;{e(v.quote)}&rdquo;</blockquote>" if v.quote else ""
-        items.append(f"<li id='source-{n}'><b>{e(drill)}: {e(metric_label(v.metric))} {e(v.requirement)}</b>"
-                     f"{quote}<small>{e(v.source_title)}</small></li>")
+        _, _, paper = v.citation.partition("; ")
+        also = f"<br><small>and {e(paper)}</small>" if paper and paper != v.source_title else ""
+        items.append(f"<li id='source-{n}'><b>{e(what)} {e(v.requirement)}</b>"
+                     f"{quote}<small>{e(v.source_title)}</small>{also}</li>")
     return "<ol class='sources'>" + "".join(items) + "</ol>"
 
 
@@ -262,9 +265,10 @@ def runs_html(a: Analysis) -> str:
         f"{r['start_s']:.0f}–{r['end_s']:.0f} s</td><td class='num' data-label='Strides'>{r['strides']}</td>"
         f"<td class='num' data-label='Cadence'>{e(value_text(r['cadence_spm'], 'steps/min', 0))}</td>"
         f"<td class='num' data-label='Knee drive'>{e(value_text(r['median_peak_flexion_deg'], 'deg'))}</td>"
-        f"<td data-label='Range'>{e(r['range_class'] or NO_VALUE)}</td></tr>" for r in a.runs)
-    return ("<h2>Runs</h2><table class='reflow'><thead><tr><th>Drill</th><th>Time</th><th>Strides</th>"
-            "<th>Cadence</th><th>Knee drive (median)</th><th>Range</th></tr></thead><tbody>" + rows + "</tbody></table>")
+        f"<td data-label='Range'>{e((r['range_class'] or NO_VALUE).replace(' deg', '°'))}</td></tr>" for r in a.runs)
+    return ("<h2>Runs</h2><table class='reflow'><thead><tr><th>Drill</th><th class='num'>Time</th>"
+            "<th class='num'>Strides</th><th class='num'>Cadence</th><th class='num'>Knee drive (median)</th>"
+            "<th>Range</th></tr></thead><tbody>" + rows + "</tbody></table>")
 
 
 def render_html(a: Analysis, verdicts: list[Verdict], athlete: str | None = None) -> str:
