@@ -130,7 +130,10 @@ def progress_charts(rows: pd.DataFrame) -> list[str]:
         ax.set_ylabel(unit_label(unit))
         ax.set_title(title, fontsize=10, loc="left")
         if dates is not None:
-            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=6))
+            if len(set(dates)) <= 6:  # a tick on each session's date
+                ax.set_xticks(sorted(set(dates)))
+            else:
+                ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=6))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
             if len(set(dates)) == 1:
                 ax.set_xlim(dates[0] - pd.Timedelta(days=3), dates[0] + pd.Timedelta(days=3))
