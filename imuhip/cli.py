@@ -343,7 +343,13 @@ def cmd_simulate(args) -> int:
 
     opts = SimOptions(rate_hz=args.rate, seed=args.seed, duration_s=args.duration, pelvis=args.pelvis,
                       mounting=args.mounting, placement=args.placement, drop=args.drop,
-                      jitter_s=args.jitter)
+                      jitter_s=args.jitter, start=args.start, turns=args.turns)
+    for spec in args.restrap or []:
+        sensor, _, when = spec.partition(":")
+        try:
+            opts.restrap_s[sensor] = float(when)
+        except ValueError:
+            raise ImuhipError(f"--restrap {spec!r}: expected SENSOR:SECONDS, e.g. left_thigh:120") from None
     if args.no_noise:
         opts.acc_noise = opts.gyr_noise = opts.gyr_bias = opts.bias_drift = 0.0
     if args.gyr_bias is not None:
@@ -484,7 +490,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", required=True, help="imuhip CSV to write (truth goes to NAME.truth.json)")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--rate", type=float, default=100.0, help="sample rate, Hz (default 100)")
-    sim.add_argument("--duration", type=float, default=None, help="s, for standing, marching, runs")
+    sim.add_argument("--duration", type=float, default=None,
+                     help="s, for standing, marching, runs and shuttles; a field session repeats to it")
+    sim.add_argument("--start", choices=["standing", "seated", "lying", "kneeling"], default="standing",
+                     help="posture a field_session begins in (default standing)")
+    sim.add_argument("--turns", choices=["none", "shuttle", "bend", "figure8", "cutting"], default="none",
+                     help="heading changes over the whole session: 180 deg every 8-10 s, a 20 deg/s "
+                          "bend, figure-of-eight loops, or 45-90 deg cuts")
+    sim.add_argument("--restrap", action="append", metavar="SENSOR:S",
+                     help="strap SENSOR on anew (random mounting) at S seconds, e.g. left_thigh:120")
     sim.add_argument("--pelvis", action="store_true", help="add a pelvis (sacrum) sensor")
     sim.add_argument("--mounting", choices=["random", "aligned"], default="random")
     sim.add_argument("--placement", choices=["random", "front", "side"], default="random")
