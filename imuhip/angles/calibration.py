@@ -43,6 +43,7 @@ IMPACT_NEAR_S = 1.0  # s either side of an impact that count as gait for the gai
 IMPACT_SHARE = 0.05  # share of impact samples within IMPACT_NEAR_S that marks gait
 MIN_IMPACT_S = 2.0  # s of gait needed before the gait direction is trusted
 STANDING_MAX_DEG = 30.0  # a standing moment's gravity lies this close to the gait direction
+SAME_STANDING_DEG = 10.0  # standing moments this close to the first are averaged into the long axis
 GAIT_UNCERTAINTY_DEG = 8.0  # long axis from the gait direction: its error, at most
 MOVING_GYR = 0.5  # rad/s, samples used for the flexion axis
 DEFAULT_LEVER_M = 0.2  # hip centre to a mid-thigh sensor, along the long axis
@@ -180,17 +181,17 @@ def steady_part(acc: np.ndarray, a: int, b: int, first: int) -> tuple[int, int]:
 
 def _reference(s: SensorData, name: str, periods: list[tuple[int, int]],
                standing: list[tuple[float, float]] | None, warnings: list[str]):
-    """The standing moment (a, b) whose gravity is the long axis, its origin and uncertainty (deg);
-    (None, 'gait', deg, direction) when only the gait direction is there."""
+    """The standing moments [(a, b), ...] whose gravity gives the long axis, their origin and
+    uncertainty (deg), None; (None, 'gait', deg, direction) when only the gait direction is there."""
     if standing:
         inside = [(a, b) for a, b in periods if any(lo <= s.time[a] and s.time[b - 1] <= hi for lo, hi in standing)]
         if inside:
-            return inside[0], "annotation", 1.0, None
+            return inside, "annotation", 1.0, None
     gait, gait_s = gait_direction(s)
     if gait is not None:
-        for a, b in periods:
-            if _angle_deg(s.acc[a:b].mean(axis=0), gait) < STANDING_MAX_DEG:
-                return (a, b), "standing", 1.0, None
+        upright = [(a, b) for a, b in periods if _angle_deg(s.acc[a:b].mean(axis=0), gait) < STANDING_MAX_DEG]
+        if upright:
+            return upright, "standing", 1.0, None
         warnings.append(f"sensor {name}: no standing moment of {MIN_STILL_S:g} s in the recording: the long "
                         f"axis comes from the thigh's direction in {gait_s:.0f} s of gait (uncertainty "
                         f"+-{GAIT_UNCERTAINTY_DEG:g} deg); stand still for 2 s at some point, or pass "
@@ -200,7 +201,7 @@ def _reference(s: SensorData, name: str, periods: list[tuple[int, int]],
         a, b = periods[0]
         warnings.append(f"sensor {name}: no walking or running to confirm which still moment is standing: "
                         f"took the first, at {s.time[a]:.1f} s (start recordings standing)")
-        return (a, b), "first still", 2.0, None
+        return [(a, b)], "first still", 2.0, None
     # No still second: take the quietest second and say so.
     n = max(2, int(round(MIN_STILL_S * s.rate_hz)))
     energy = _smooth(np.linalg.norm(s.gyr, axis=1), n)
@@ -209,7 +210,7 @@ def _reference(s: SensorData, name: str, periods: list[tuple[int, int]],
     warnings.append(f"sensor {name}: no still moment of {MIN_STILL_S:g} s (standing quietly): "
                     f"used the quietest second at {s.time[a]:.1f} s; angles may be off - "
                     f"start each recording with 2 s of quiet standing")
-    return (a, b), "quietest second", 20.0, None
+    return [(a, b)], "quietest second", 20.0, None
 
 
 def calibrate(s: SensorData, name: str = "sensor", side: float = 1.0,
@@ -226,21 +227,31 @@ def calibrate(s: SensorData, name: str = "sensor", side: float = 1.0,
                                f"({s.duration_s:.2f} s; needs a still moment of {MIN_STILL_S:g} s and movement)")
     warnings: list[str] = []
     periods = still_periods(s, still_mask(s) if still is None else still)
-    span, reference, uncertainty, direction = _reference(s, name, periods, standing, warnings)
+    spans, reference, uncertainty, direction = _reference(s, name, periods, standing, warnings)
     # The gyro bias does not depend on posture: the first still moment gives it.
     bias = s.gyr[periods[0][0]:periods[0][1]].mean(axis=0) if periods else np.median(s.gyr[::10], axis=0)
-    if span is None:
+    if spans is None:
         y, still_sd, a, b = direction, float("nan"), 0, 1
     else:
-        a, b = span
         trim = int(TRIM_S * s.rate_hz)
-        if reference != "quietest second" and b - a > 4 * trim:  # keep clear of the first and last moves
-            a, b = a + trim, b - trim
-        a, b = steady_part(s.acc, a, b, int(MIN_STILL_S * s.rate_hz))
+        parts = []
+        for a, b in spans:
+            if reference != "quietest second" and b - a > 4 * trim:  # clear of the moves either side
+                a, b = a + trim, b - trim
+            parts.append(steady_part(s.acc, a, b, int(MIN_STILL_S * s.rate_hz)))
+        a, b = parts[0]
         acc_still = s.acc[a:b]
-        y = _unit(acc_still.mean(axis=0))
+        first = _unit(acc_still.mean(axis=0))
         dirs = acc_still / np.linalg.norm(acc_still, axis=1, keepdims=True)
-        still_sd = float(np.degrees(np.sqrt(np.mean(np.sum((dirs - y) ** 2, axis=1)))))
+        still_sd = float(np.degrees(np.sqrt(np.mean(np.sum((dirs - first) ** 2, axis=1)))))
+        # People stand a little differently each time: the long axis is the mean over every
+        # standing moment like the first (duration-weighted).
+        y = np.zeros(3)
+        for pa, pb in parts:
+            d = _unit(s.acc[pa:pb].mean(axis=0))
+            if _angle_deg(d, first) < SAME_STANDING_DEG:
+                y += d * (pb - pa)
+        y = _unit(y)
 
     threshold = PELVIS_MOVING_GYR if name == "pelvis" else MOVING_GYR
     pc, planarity, seconds = flexion_axis(s, bias, threshold)

@@ -7,8 +7,12 @@ World frame: Y up, heading arbitrary (never used). Per sample the kernel
 1. integrates the bias-corrected angular rate (exact rotation over the interval);
 2. pulls the predicted gravity direction towards the measured one, with a gain that falls
    as |acc| leaves g and as the segment turns fast (motion and impacts do not bend it);
-3. while the segment is still (slow |gyro| and |acc| close to g for `STILL_S`), tracks
-   the gyro bias; in motion, the same tilt error feeds a slow integral bias correction;
+3. pulls, slowly, the world-frame mean of the specific force (over `AVG_TAU`) towards up:
+   over a stride, a skip or a rep the acceleration averages out and gravity is left, so the
+   tilt stays anchored through a long run with no still moment; that error also feeds an
+   integral gyro-bias correction;
+   while the segment is still (slow |gyro| and |acc| close to g for `STILL_S`), the bias is
+   tracked directly;
 4. outputs elevation (deg, angle of the distal long axis from straight down in the segment's
    own sagittal plane, positive forward) and abduction (deg, positive away from the midline).
 
@@ -25,8 +29,8 @@ from numba import njit
 from imuhip.io.units import G
 
 # Index of each state entry.
-Q0, BIAS0, STILL_T, PREV_T, GMAG, PREV_W, SINCE_FIX = 0, 4, 7, 8, 9, 10, 13
-STATE_SIZE = 14
+Q0, BIAS0, STILL_T, PREV_T, GMAG, PREV_W, SINCE_FIX, FAVG0 = 0, 4, 7, 8, 9, 10, 13, 14
+STATE_SIZE = 17
 
 GAIN = 1.0  # rad/s per rad of tilt error, at rest
 ACC_SIGMA = 0.06 * G  # |acc| - g at which the gain falls to 1/e
@@ -36,7 +40,11 @@ STILL_GYR = 0.02  # rad/s
 STILL_ACC = 0.25  # m/s^2
 STILL_S = 0.4  # s of stillness before bias updates
 BIAS_TAU = 3.0  # s
-BIAS_KI = 0.02  # rad/s of bias per rad of tilt error per s, scaled by the gain (in motion)
+AVG_TAU = 2.0  # s: time constant of the world-frame mean of the specific force
+AVG_GAIN = 0.12  # rad/s per rad: pull of that mean towards up (the mean acceleration of a
+#                  periodic motion such as running is zero, so its mean specific force is gravity)
+AVG_SIGMA = 0.01 * G  # |mean specific force| - g at which that pull falls to 1/e
+AVG_KI = 0.003  # rad/s of bias per rad of that tilt error per s (learns the bias in motion)
 BIAS_MAX = 0.2  # rad/s: the integral correction never moves the bias further than this
 FIX_GAIN = 0.3  # a sample corrects the tilt when its gain is above this share of GAIN
 MAX_DT = 0.05  # s, longest step integrated (gaps are not bridged by the gyro)
@@ -74,6 +82,7 @@ def initial_state(acc0, bias):
     s[BIAS0:BIAS0 + 3] = bias
     s[PREV_T] = np.nan
     s[GMAG] = n
+    s[FAVG0 + 1] = n  # the mean specific force starts as gravity, straight up
     return s
 
 
@@ -93,6 +102,7 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
     b = state[BIAS0:BIAS0 + 3].copy()
     still_t, prev_t, g, since = state[STILL_T], state[PREV_T], state[GMAG], state[SINCE_FIX]
     pw = state[PREV_W:PREV_W + 3].copy()
+    fa = state[FAVG0:FAVG0 + 3].copy()
     b0 = b.copy()
     rx, ry, rz = lever[0], lever[1], lever[2]
     down = np.array([-long_axis[0], -long_axis[1], -long_axis[2]])
@@ -115,7 +125,14 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
             ax -= (wy * cz - wz * cy) + (aly * rz - alz * ry)
             ay -= (wz * cx - wx * cz) + (alz * rx - alx * rz)
             az -= (wx * cy - wy * cx) + (alx * ry - aly * rx)
+        # Rate over the interval: the mean of its two ends, plus the coning term
+        # (w_prev x w) dt / 12, so a fast multi-axis swing does not drift the attitude.
+        cox = (pw[1] * wz - pw[2] * wy) * dt / 12.0
+        coy = (pw[2] * wx - pw[0] * wz) * dt / 12.0
+        coz = (pw[0] * wy - pw[1] * wx) * dt / 12.0
+        mwx, mwy, mwz = 0.5 * (pw[0] + wx) + cox, 0.5 * (pw[1] + wy) + coy, 0.5 * (pw[2] + wz) + coz
         pw[0], pw[1], pw[2] = wx, wy, wz
+        wx, wy, wz = mwx, mwy, mwz
         an = np.sqrt(ax * ax + ay * ay + az * az)
         # Predicted up in the sensor frame: the inverse rotation of (0, 1, 0)
         # (second row of the rotation matrix of q)
@@ -136,13 +153,29 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
             wx += k * ex
             wy += k * ey
             wz += k * ez
-            # Integral term: a tilt error that persists is a bias (only in motion: at rest the
-            # bias is tracked directly, below).
-            if still_t <= STILL_S and dt > 0:
-                ki = BIAS_KI * k * dt
-                b[0] = min(b0[0] + BIAS_MAX, max(b0[0] - BIAS_MAX, b[0] - ki * ex))
-                b[1] = min(b0[1] + BIAS_MAX, max(b0[1] - BIAS_MAX, b[1] - ki * ey))
-                b[2] = min(b0[2] + BIAS_MAX, max(b0[2] - BIAS_MAX, b[2] - ki * ez))
+        if dt > 0:
+            # World-frame mean of the specific force, and its pull towards up.
+            fx, fy, fz = _rotate(q, (ax, ay, az))
+            c = dt / AVG_TAU
+            fa[0] += c * (fx - fa[0])
+            fa[1] += c * (fy - fa[1])
+            fa[2] += c * (fz - fa[2])
+            fn = np.sqrt(fa[0] ** 2 + fa[1] ** 2 + fa[2] ** 2)
+            # A mean that is not g long holds a net acceleration (speeding up, a bend): trust it less.
+            dev = (fn - g) / AVG_SIGMA
+            ka = AVG_GAIN * np.exp(-dev * dev)
+            if ka > 1e-3 * AVG_GAIN:
+                qc = (q[0], -q[1], -q[2], -q[3])
+                mx, my, mz = _rotate(qc, (fa[0] / fn, fa[1] / fn, fa[2] / fn))
+                ex, ey, ez = my * uz - mz * uy, mz * ux - mx * uz, mx * uy - my * ux
+                wx += ka * ex
+                wy += ka * ey
+                wz += ka * ez
+                if still_t <= STILL_S:
+                    ki = AVG_KI * dt * ka / AVG_GAIN
+                    b[0] = min(b0[0] + BIAS_MAX, max(b0[0] - BIAS_MAX, b[0] - ki * ex))
+                    b[1] = min(b0[1] + BIAS_MAX, max(b0[1] - BIAS_MAX, b[1] - ki * ey))
+                    b[2] = min(b0[2] + BIAS_MAX, max(b0[2] - BIAS_MAX, b[2] - ki * ez))
         # Stillness: bias tracking.
         if wn < STILL_GYR and abs(an_raw - g) < STILL_ACC:
             still_t += dt
@@ -186,6 +219,7 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
     state[BIAS0:BIAS0 + 3] = b
     state[STILL_T], state[PREV_T], state[SINCE_FIX] = still_t, prev_t, since
     state[PREV_W:PREV_W + 3] = pw
+    state[FAVG0:FAVG0 + 3] = fa
 
 
 def run(time, acc, gyr, long_axis, lateral, bias, side, lever=(0.0, 0.0, 0.0), state=None):
