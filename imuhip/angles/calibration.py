@@ -94,13 +94,14 @@ class Calibration:
 
 
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
-    """Centered moving average over n samples (n >= 1), same length."""
+    """Centered moving average over n samples (n >= 1) along axis 0, same shape."""
     if n <= 1:
         return x
-    c = np.cumsum(np.concatenate([[0.0], x]))
+    c = np.cumsum(np.concatenate([np.zeros((1,) + x.shape[1:]), x]), axis=0)
     lo = np.clip(np.arange(len(x)) - n // 2, 0, len(x))
     hi = np.clip(lo + n, 0, len(x))
-    return (c[hi] - c[lo]) / (hi - lo)
+    d = (hi - lo).astype(float)
+    return (c[hi] - c[lo]) / (d if x.ndim == 1 else d[:, None])
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
@@ -111,7 +112,7 @@ def still_mask(s: SensorData) -> np.ndarray:
     """Samples where the sensor is at rest, from local statistics only (0.5 s windows): the
     gyro's spread and mean (bias included) small, |acc| close to g and steady."""
     n = max(1, int(round(STILL_WINDOW_S * s.rate_hz)))
-    mean = np.column_stack([_smooth(s.gyr[:, k], n) for k in range(3)])
+    mean = _smooth(s.gyr, n)
     sq = _smooth(np.einsum("ij,ij->i", s.gyr, s.gyr), n)
     gyr_sd = np.sqrt(np.maximum(sq - np.einsum("ij,ij->i", mean, mean), 0.0))
     an = _norm(s.acc)
@@ -141,18 +142,21 @@ def gait_direction(s: SensorData) -> tuple[np.ndarray | None, float]:
     return _unit((s.acc[near] / an[near, None]).mean(axis=0)), seconds
 
 
-def flexion_axis(s: SensorData, bias: np.ndarray, threshold: float):
-    """Principal axis (unit, sensor frame) of the bias-free angular rate about axes across
-    gravity, where it exceeds `threshold` rad/s; with its planarity (0..1) and the seconds used.
-
-    The rotation about gravity (the body turning, walking round) is removed first, using the
-    accelerometer smoothed over 0.5 s as gravity: it is never the flexion axis.
-    """
+def across_gravity(s: SensorData, bias: np.ndarray) -> np.ndarray:
+    """The bias-free angular rate (N, 3) rad/s with its part about gravity removed (the body
+    turning, walking round), gravity being the accelerometer smoothed over 0.5 s."""
     w = s.gyr - bias
     n = max(1, int(round(0.5 * s.rate_hz)))
-    up = np.column_stack([_smooth(s.acc[:, k], n) for k in range(3)])
+    up = _smooth(s.acc, n)
     up /= np.maximum(_norm(up), 1e-9)[:, None]
-    w = w - np.einsum("ij,ij->i", w, up)[:, None] * up
+    return w - np.einsum("ij,ij->i", w, up)[:, None] * up
+
+
+def flexion_axis(s: SensorData, bias: np.ndarray, threshold: float, swing: np.ndarray | None = None):
+    """Principal axis (unit, sensor frame) of the angular rate across gravity (`across_gravity`,
+    or `swing` if given) where it exceeds `threshold` rad/s; with its planarity (0..1) and the
+    seconds used. Turning and walking round are never the flexion axis."""
+    w = across_gravity(s, bias) if swing is None else swing
     moving = _norm(w) > threshold
     seconds = moving.sum() / s.rate_hz
     if seconds < MIN_MOVING_S:

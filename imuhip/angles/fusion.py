@@ -29,14 +29,16 @@ from numba import njit
 from imuhip.io.units import G
 
 # Index of each state entry.
-Q0, BIAS0, STILL_T, PREV_T, GMAG, PREV_W, SINCE_FIX, FAVG0 = 0, 4, 7, 8, 9, 10, 13, 14
-STATE_SIZE = 17
+Q0, BIAS0, STILL_T, PREV_T, GMAG, PREV_W, SINCE_FIX, FAVG0, WMEAN0, WVAR = 0, 4, 7, 8, 9, 10, 13, 14, 17, 20
+STATE_SIZE = 21
 
 GAIN = 1.0  # rad/s per rad of tilt error, at rest
 ACC_SIGMA = 0.06 * G  # |acc| - g at which the gain falls to 1/e
 GYR_SCALE = 0.7  # rad/s at which the gain halves
 ALPHA_SCALE = 8.0  # rad/s^2 of angular acceleration at which the gain halves again
-STILL_GYR = 0.02  # rad/s
+STILL_GYR = 0.02  # rad/s: local spread of the raw gyro below this is still
+STILL_BIAS_MAX = 0.3  # rad/s: and its local mean this close to the bias estimate
+STILL_TAU = 0.3  # s: time constant of that local mean and spread
 STILL_ACC = 0.25  # m/s^2
 STILL_S = 0.4  # s of stillness before bias updates
 BIAS_TAU = 3.0  # s
@@ -83,6 +85,8 @@ def initial_state(acc0, bias):
     s[PREV_T] = np.nan
     s[GMAG] = n
     s[FAVG0 + 1] = n  # the mean specific force starts as gravity, straight up
+    s[WMEAN0:WMEAN0 + 3] = bias
+    s[WVAR] = 1.0  # not known to be still until the spread has been seen
     return s
 
 
@@ -95,7 +99,8 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
     whose centripetal and tangential acceleration is removed before the gravity correction.
     side: +1 left, -1 right (abduction sign). tilt_out receives the tilt error (deg) between
     prediction and accelerometer at quasi-static samples (else nan); since_out the time (s)
-    since the accelerometer last corrected the tilt with a gain above FIX_GAIN; elevation and
+    since the accelerometer (or its mean) last corrected the tilt with a gain above FIX_GAIN
+    of its full gain; elevation and
     abduction are nan where the lateral axis is too close to vertical for a sagittal plane.
     """
     q = state[Q0:Q0 + 4].copy()
@@ -103,6 +108,8 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
     still_t, prev_t, g, since = state[STILL_T], state[PREV_T], state[GMAG], state[SINCE_FIX]
     pw = state[PREV_W:PREV_W + 3].copy()
     fa = state[FAVG0:FAVG0 + 3].copy()
+    wm = state[WMEAN0:WMEAN0 + 3].copy()
+    wv = state[WVAR]
     b0 = b.copy()
     rx, ry, rz = lever[0], lever[1], lever[2]
     down = np.array([-long_axis[0], -long_axis[1], -long_axis[2]])
@@ -171,13 +178,23 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
                 wx += ka * ex
                 wy += ka * ey
                 wz += ka * ez
+                if ka > FIX_GAIN * AVG_GAIN:
+                    since = 0.0
                 if still_t <= STILL_S:
                     ki = AVG_KI * dt * ka / AVG_GAIN
                     b[0] = min(b0[0] + BIAS_MAX, max(b0[0] - BIAS_MAX, b[0] - ki * ex))
                     b[1] = min(b0[1] + BIAS_MAX, max(b0[1] - BIAS_MAX, b[1] - ki * ey))
                     b[2] = min(b0[2] + BIAS_MAX, max(b0[2] - BIAS_MAX, b[2] - ki * ez))
-        # Stillness: bias tracking.
-        if wn < STILL_GYR and abs(an_raw - g) < STILL_ACC:
+        # Stillness, from the raw gyro's local spread (so a wrong bias does not hide it): bias tracking.
+        if dt > 0:
+            c = min(1.0, dt / STILL_TAU)
+            d0, d1, d2 = gyr[i, 0] - wm[0], gyr[i, 1] - wm[1], gyr[i, 2] - wm[2]
+            wm[0] += c * d0
+            wm[1] += c * d1
+            wm[2] += c * d2
+            wv += c * (d0 * d0 + d1 * d1 + d2 * d2 - wv)
+        off = np.sqrt((wm[0] - b[0]) ** 2 + (wm[1] - b[1]) ** 2 + (wm[2] - b[2]) ** 2)
+        if wv < STILL_GYR ** 2 and off < STILL_BIAS_MAX and abs(an_raw - g) < STILL_ACC:
             still_t += dt
         else:
             still_t = 0.0
@@ -220,6 +237,8 @@ def fuse(time, acc, gyr, long_axis, lateral, lever, side, state, elevation, abdu
     state[STILL_T], state[PREV_T], state[SINCE_FIX] = still_t, prev_t, since
     state[PREV_W:PREV_W + 3] = pw
     state[FAVG0:FAVG0 + 3] = fa
+    state[WMEAN0:WMEAN0 + 3] = wm
+    state[WVAR] = wv
 
 
 def run(time, acc, gyr, long_axis, lateral, bias, side, lever=(0.0, 0.0, 0.0), state=None):
