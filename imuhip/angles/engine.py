@@ -71,13 +71,13 @@ def segment_angles(s: SensorData, name: str, calibration: Calibration | None = N
         raise InputError(f"sensor {name}: |acc| at rest is {rest:.2f} m/s^2, expected about 9.81 (wrong "
                          f"units, or acceleration without gravity): no angle can be computed")
     if calibration is None:
-        cal, (elev, abd, tilt) = calibrate(s, name, side_of(name), standing, still)
+        cal, (elev, abd, tilt, since) = calibrate(s, name, side_of(name), standing, still)
     else:
         # Axes carry over between sessions of one mounting; the gyro bias changes at every power-up.
         periods = still_periods(s, still)
         cal = calibration if not periods else replace(
             calibration, gyro_bias=s.gyr[periods[0][0]:periods[0][1]].mean(axis=0).tolist())
-        elev, abd, tilt, _ = _run(s, cal, side_of(name))
+        elev, abd, tilt, since, _ = _run(s, cal, side_of(name))
     warnings = list(cal.warnings) + saturation_warnings(s, name)
     return SegmentAngles(s.time, elev, abd, tilt, cal, warnings)
 
@@ -148,5 +148,5 @@ class StreamingAngles:
         s = SensorData(time, acc, gyr)
         if len(s) == 0:
             return np.empty(0), np.empty(0)
-        elev, abd, _, self._state = _run(s, self.calibration, self.side, self._state)
+        elev, abd, _, _, self._state = _run(s, self.calibration, self.side, self._state)
         return elev, abd
