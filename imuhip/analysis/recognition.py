@@ -38,9 +38,10 @@ SLOW_CLASSES = ((45.0, "walk"), (83.0, "marching"), (np.inf, "a_skip"))
 TYPICAL_PEAK_PCT = 75  # percentile of the peaks that stands for the bout (build-up strides are lower)
 REP_GAP_S = 9.0  # one-leg peaks at most this far apart form one rep bout
 MIN_REPS = 3
-STILL_RANGE_DEG = 12.0  # the other thigh's range during one-leg reps, and standing sway, below this
+STILL_RANGE_DEG = 12.0  # the other thigh's range during one-leg reps, and each thigh's in a hold, below this
 SEATED_BASE_DEG = 45.0  # a rep bout starting from a thigh above this is the seated drill
 UPRIGHT_DEG = 25.0  # |elevation| below this: a vertical thigh
+GAIT_TROUGH_DEG = (-45.0, UPRIGHT_DEG)  # gait: the median low point between peaks lies in this range
 RAISED_DEG = 65.0  # a knee-raise hold: one thigh above this, the other vertical
 SEATED_DEG = 45.0  # both thighs above this: sitting (lying when the pelvis tilts back beyond LYING_TILT_DEG)
 LYING_TILT_DEG = -45.0
@@ -126,16 +127,28 @@ def _cyclic(g, e, peaks) -> list[tuple[int, int, str, str, float]]:
         if strides.size == 0:
             continue
         stride = float(np.median(strides))
+        frames = [p for p, _ in bout]
+        troughs = [float(np.min(e[sd][p:q + 1])) for sd in sides for p, q in _pairs([p for p, s in bout if s == sd])]
+        if not troughs or not GAIT_TROUGH_DEG[0] < np.median(troughs) < GAIT_TROUGH_DEG[1]:
+            continue  # the thighs do not swing through upright between peaks: not gait
         height = float(np.percentile([e[s][p] for p, s in bout], TYPICAL_PEAK_PCT))
         classes = RUN_CLASSES if stride < RUN_STRIDE_S else SLOW_CLASSES
         drill = next(name for top, name in classes if height < top)
         regular = float(np.mean(np.abs(strides / stride - 1.0) < 0.25))
+        if len(sides) == 2:  # each step about half a stride after the other leg's
+            steps = np.diff(g[frames]) / stride
+            regular = min(regular, float(np.mean((steps > 0.3) & (steps < 0.7))))
         c = regular * (0.5 + 0.5 * min(_margin(stride, [RUN_STRIDE_S], 0.15),
                                        _margin(height, [top for top, _ in classes], 0.12)))
         a = _extend(moving, bout[0][0], -1, stride)
         b = min(len(g), _extend(moving, bout[-1][0], +1, stride) + int(GAIT_SETTLE_S * GRID_HZ))
         out.append((a, b, drill, "both", c))
     return out
+
+
+def _pairs(frames: list[int]) -> list[tuple[int, int]]:
+    """Consecutive pairs of a list."""
+    return list(zip(frames[:-1], frames[1:]))
 
 
 def _moving(e: dict[str, np.ndarray]) -> np.ndarray:
@@ -206,11 +219,12 @@ def _postures(e, tilt, label, side, conf) -> None:
     if len(names) == 2:
         for s, o in (("left", "right"), ("right", "left")):
             x, y = e[s], e[o]
-            put((x > PULLED_DEG) & (y > HANGING_DEG[0]) & (y < HANGING_DEG[1]), "table_test", o,
+            calm = (rng[s] < STILL_RANGE_DEG) & (rng[o] < STILL_RANGE_DEG)
+            put(calm & (x > PULLED_DEG) & (y > HANGING_DEG[0]) & (y < HANGING_DEG[1]), "table_test", o,
                 np.minimum(x - PULLED_DEG, 20 - np.abs(y - 90)) / 20)
-            put((x > RAISED_DEG) & (x < PULLED_DEG) & up[o], "standing_knee_raise", s,
+            put(calm & (x > RAISED_DEG) & (x < PULLED_DEG) & up[o], "standing_knee_raise", s,
                 np.minimum(x - RAISED_DEG, UPRIGHT_DEG - np.abs(y)) / 15)
-            put((x > HANGING_DEG[0]) & (x < HANGING_DEG[1]) & (y < REAR_DEG), "half_kneeling_stretch", o,
+            put(calm & (x > HANGING_DEG[0]) & (x < HANGING_DEG[1]) & (y < REAR_DEG), "half_kneeling_stretch", o,
                 np.minimum(x - HANGING_DEG[0], REAR_DEG - y) / 10)
         lying = tilt < LYING_TILT_DEG if tilt is not None else np.zeros(len(label), bool)
         both = (e["left"] > SEATED_DEG) & (e["right"] > SEATED_DEG) & (e["left"] < PULLED_DEG) & (e["right"] < PULLED_DEG)
