@@ -105,6 +105,34 @@ def cmd_angles(args) -> int:
     return 0
 
 
+def _user_segments(path: str | None, rec):
+    """A corrected timeline (`--segments FILE`) checked against the recording, or None."""
+    if not path:
+        return None
+    from imuhip.analysis import DRILLS
+    from imuhip.analysis.timeline import read_segments
+
+    times = [s.time for s in rec.sensors.values() if len(s.time)]
+    t0, t1 = min(float(t[0]) for t in times), max(float(t[-1]) for t in times)
+    return read_segments(path, DRILLS, t0, t1)
+
+
+def cmd_segments(args) -> int:
+    from imuhip.analysis import DRILLS, analyze
+    from imuhip.analysis.session import judged
+    from imuhip.analysis.timeline import write_segments
+
+    result = analyze(_load(args.file), source=args.file)
+    print("start_s   end_s  drill                  side  confidence  origin")
+    for s in result.segments:
+        print(f"{s.start_s:7.1f} {s.end_s:7.1f}  {s.drill:22s} {s.side:5s} {s.confidence:10.2f}  {s.origin}"
+              + ("  (unsure: not judged)" if s.drill in DRILLS and not judged(s) else ""))
+    if args.csv:
+        write_segments(result.segments, args.csv)
+        print(f"wrote {args.csv}: correct a label and pass it back with --segments {args.csv}")
+    return 0
+
+
 def cmd_analyze(args) -> int:
     import json
 
@@ -113,7 +141,8 @@ def cmd_analyze(args) -> int:
 
     rec = _load(args.file)
     opts = Options(threshold_deg=args.threshold, max_dip_s=args.max_dip)
-    result = analyze(rec, drill=args.drill, side=args.side, options=opts, source=args.file)
+    result = analyze(rec, drill=args.drill, side=args.side, options=opts, source=args.file,
+                     segments=_user_segments(args.segments, rec))
     print(summary(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_dict(), indent=1))
@@ -132,7 +161,7 @@ def cmd_report(args) -> int:
     rules = load_catalog(args.thresholds)
     rec = _load(args.file)
     result = analyze(rec, drill=args.drill, side=args.side, options=Options(threshold_deg=args.threshold),
-                     source=Path(args.file).name)
+                     source=Path(args.file).name, segments=_user_segments(args.segments, rec))
     found = verdicts(result, rules)
     print(terminal(result, found))
     if args.html:
@@ -408,6 +437,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from imuhip.analysis import DRILLS
 
+    seg = sub.add_parser("segments", help="the recognised timeline: start, end, drill, side, confidence, origin")
+    seg.add_argument("file")
+    seg.add_argument("--csv", metavar="OUT", help="write it as CSV; edit and pass back with --segments")
+    seg.set_defaults(func=cmd_segments)
+
     an = sub.add_parser("analyze", help="holds, reps, strides, cadence and left/right symmetry")
     an.add_argument("file")
     an.add_argument("--drill", choices=DRILLS, help="treat the whole file as this drill (else annotations, "
@@ -417,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--max-dip", type=float, default=0.3, help="longest dip below the threshold bridged "
                     "within a hold, s (default 0.3)")
     an.add_argument("--json", metavar="OUT", help="write the analysis JSON (docs/analysis-json.md)")
+    an.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
     an.set_defaults(func=cmd_analyze)
 
     rep = sub.add_parser("report", help="verdicts against the coaching articles' thresholds; HTML, JSON, CSV")
@@ -426,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--athlete", help="name shown in the report (default: the file's athlete)")
     rep.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
     rep.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
+    rep.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
     rep.add_argument("--html", metavar="OUT.html")
     rep.add_argument("--json", metavar="OUT.json")
     rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry CSVs")

@@ -24,7 +24,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     path = tmp_path_factory.mktemp("rep") / "session.csv"
-    assert main(["simulate", "session", "--out", str(path), "--seed", "3", "--knee-drive", "right:-8"]) == 0
+    assert main(["simulate", "session", "--out", str(path), "--seed", "3", "--knee-drive", "right:-20"]) == 0
     return path
 
 
@@ -37,8 +37,23 @@ def test_every_catalog_citation_points_at_a_real_line():
     assert len(rules) >= 14
     for rule in rules.values():
         src = rule.source
+        if src.get("choice") == "imuhip":
+            assert rule.citation() == "imuhip's choice (no published cut-off)" and set(src) == {"choice"}
+            continue
+        if "article" not in src:
+            assert src["paper"] and rule.citation() == src["paper"]
+            continue
         lines = (ARTICLES / src["article"]).read_text(encoding="utf-8").splitlines()
         assert src["quote"] in lines[src["line"] - 1], f"{rule.id}: quote not on {src['article']}:{src['line']}"
+
+
+def test_symmetry_rules_one_per_kind_lsi_90_cited_to_the_literature_only():
+    rules = [r for r in load_catalog().values() if r.metric == "limb_symmetry_index_pct"]
+    assert sorted(r.kind for r in rules) == ["count", "duration", "peak_angle"]
+    assert {r.value for r in rules} == {90.0} and {r.comparison for r in rules} == {">="}
+    cited = [r for r in rules if "Grindem" in r.citation()]
+    assert [r.kind for r in cited] == ["duration"]
+    assert all(r.citation().startswith("imuhip's choice") for r in rules if r not in cited)
 
 
 def test_report_json_verdicts_name_catalog_rules(session, tmp_path):
@@ -49,15 +64,15 @@ def test_report_json_verdicts_name_catalog_rules(session, tmp_path):
     assert doc["verdicts"]
     for v in doc["verdicts"]:
         assert v["rule_id"] in rules and v["verdict"] in ("pass", "borderline", "fail")
-        art, line = rules[v["rule_id"]].source["article"], rules[v["rule_id"]].source["line"]
-        assert v["citation"].startswith(f"{art}:{line}")
+        assert v["citation"] == rules[v["rule_id"]].citation()
     by_id = {}
     for v in doc["verdicts"]:
         by_id.setdefault(v["rule_id"], []).append(v)
     assert {v["side"] for v in by_id["knee_raise_hold_30s"]} == {"left", "right"}
-    sym = [v for v in by_id["left_right_symmetry"] if v["metric"] == "sprint.peak_flexion_deg"]
-    assert sym[0]["verdict"] == "fail" and "right lower" in sym[0]["detail"]
-    for name in ("holds", "reps", "strides", "verdicts", "symmetry"):
+    sym = [v for v in by_id["symmetry_peak_angle"] if v["metric"] == "sprint.peak_flexion_deg"]
+    assert sym[0]["verdict"] == "fail" and "right lower by" in sym[0]["detail"] and " deg (LSI " in sym[0]["detail"]
+    assert "nan" not in json.dumps(doc["verdicts"]).lower()
+    for name in ("holds", "reps", "strides", "verdicts", "symmetry", "metrics"):
         assert (tmp_path / "csv" / f"{name}.csv").stat().st_size > 50
 
 

@@ -104,18 +104,16 @@ def symmetry_plot(a: Analysis) -> str | None:
         return None
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(a.symmetry) + 0.9))
     y = np.arange(len(a.symmetry))
-    sa = np.array([s.symmetry_angle_pct for s in a.symmetry])
-    lo = np.array([s.ci95[0] if np.isfinite(s.ci95[0]) else s.symmetry_angle_pct for s in a.symmetry])
-    hi = np.array([s.ci95[1] if np.isfinite(s.ci95[1]) else s.symmetry_angle_pct for s in a.symmetry])
+    lo = np.array([s.ci95[0] if s.ci95 else s.lsi_pct for s in a.symmetry])
+    hi = np.array([s.ci95[1] if s.ci95 else s.lsi_pct for s in a.symmetry])
+    sa = np.array([s.lsi_pct for s in a.symmetry])
     colors = ["#cf222e" if s.flagged else "#57606a" for s in a.symmetry]
     ax.errorbar(sa, y, xerr=[sa - lo, hi - sa], fmt="none", ecolor="#888", capsize=3)
     ax.scatter(sa, y, c=colors, zorder=3)
-    thr = a.options.symmetry_threshold_sa_pct
-    for v in (-thr, thr):
-        ax.axvline(v, color="#cf222e", ls=":", lw=0.8)
-    ax.axvline(0, color="#333", lw=0.6)
+    ax.axvline(a.options.symmetry_min_lsi_pct, color="#cf222e", ls=":", lw=0.8)
+    ax.axvline(100, color="#333", lw=0.6)
     ax.set_yticks(y, [s.metric for s in a.symmetry])
-    ax.set_xlabel("symmetry angle (%): positive = left lower, negative = right lower; bars = 95 % CI")
+    ax.set_xlabel("limb symmetry index (%): lower side / higher side; 100 = symmetric; bars = 95 % CI")
     return _svg(fig)
 
 

@@ -25,12 +25,14 @@ def report_dict(a: Analysis, verdicts: list[Verdict], athlete: str | None = None
 
 
 def write_csv_tables(a: Analysis, verdicts: list[Verdict], folder: str | os.PathLike) -> list[Path]:
-    """holds.csv, reps.csv, strides.csv, verdicts.csv, symmetry.csv in `folder` (created)."""
+    """holds.csv, reps.csv, strides.csv, verdicts.csv, symmetry.csv, metrics.csv in `folder` (created)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     tables = {"holds": [asdict(h) for h in a.holds], "reps": [asdict(r) for r in a.reps],
               "strides": [asdict(s) for s in a.strides], "verdicts": [asdict(v) for v in verdicts],
-              "symmetry": [dict(asdict(s), ci95_low=s.ci95[0], ci95_high=s.ci95[1]) for s in a.symmetry]}
+              "symmetry": [dict(asdict(s), ci95_low=s.ci95[0] if s.ci95 else None,
+                                ci95_high=s.ci95[1] if s.ci95 else None) for s in a.symmetry],
+              "metrics": a.metrics().to_dict(orient="records")}
     paths = []
     for name, rows in tables.items():
         p = out / f"{name}.csv"
