@@ -330,7 +330,8 @@ def cmd_record(args) -> int:
     print(("\n" if tty else "") + f"recorded {args.out}:")
     for loc, s in summary.items():
         print(f"  {loc} ({s['address']}): {s['samples']} samples, {s['lost_packets']} lost and {s['bad_packets']} "
-              f"bad notification(s), {s['disconnects']} disconnect(s), longest hold {s['best_hold_s']:.1f} s "
+              f"bad notification(s), {s['disconnects']} disconnect(s), {s['clock_resets']} clock reset(s), "
+              f"{s['dropped_samples']} repeated sample(s) dropped, longest hold {s['best_hold_s']:.1f} s "
               f"({s['live_angle']})" + (f", last error: {s['last_error']}" if s["last_error"] else ""))
     if args.save_calibration:
         import json
