@@ -9,7 +9,7 @@ from pathlib import Path
 import imuhip
 from imuhip.analysis import analyze
 from imuhip.report import load_catalog, verdicts
-from imuhip.report.frames import holds_df, metrics_df, reps_df, strides_df, verdicts_df
+from imuhip.report.frames import holds_df, metrics_df, reps_df, strides_df, symmetry_df, verdicts_df
 
 path = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent.parent / "recordings" / "demo_session.csv"
 rec = imuhip.read(path)  # imuhip CSV or any app export imuhip reads
@@ -25,6 +25,7 @@ print(reps_df(result).groupby(["drill", "side"])["peak_angle_deg"].median().roun
 strides = strides_df(result)
 print(f"{len(strides)} strides, median knee drive by side:",
       strides.groupby("side")["peak_flexion_deg"].median().round(1).to_dict())
-print(metrics_df(result)[["metric", "left", "right", "symmetry_angle_pct", "flagged"]].round(2).to_string(index=False))
+print(symmetry_df(result)[["metric", "left", "right", "lsi_pct", "flagged"]].round(2).to_string(index=False))
+print(metrics_df(result)[["drill", "side", "metric", "value", "unit"]].head(8).to_string(index=False))
 checks = verdicts_df(verdicts(result, load_catalog()))
 print(f"checks: {(checks['verdict'] == 'fail').sum()} failed of {len(checks)}")

@@ -105,6 +105,34 @@ def cmd_angles(args) -> int:
     return 0
 
 
+def _user_segments(path: str | None, rec):
+    """A corrected timeline (`--segments FILE`) checked against the recording, or None."""
+    if not path:
+        return None
+    from imuhip.analysis import DRILLS
+    from imuhip.analysis.timeline import read_segments
+
+    times = [s.time for s in rec.sensors.values() if len(s.time)]
+    t0, t1 = min(float(t[0]) for t in times), max(float(t[-1]) for t in times)
+    return read_segments(path, DRILLS, t0, t1)
+
+
+def cmd_segments(args) -> int:
+    from imuhip.analysis import DRILLS, analyze
+    from imuhip.analysis.session import judged
+    from imuhip.analysis.timeline import write_segments
+
+    result = analyze(_load(args.file), source=args.file)
+    print("start_s   end_s  drill                  side  confidence  origin")
+    for s in result.segments:
+        print(f"{s.start_s:7.1f} {s.end_s:7.1f}  {s.drill:22s} {s.side:5s} {s.confidence:10.2f}  {s.origin}"
+              + ("  (unsure: not judged)" if s.drill in DRILLS and not judged(s) else ""))
+    if args.csv:
+        write_segments(result.segments, args.csv)
+        print(f"wrote {args.csv}: correct a label and pass it back with --segments {args.csv}")
+    return 0
+
+
 def cmd_analyze(args) -> int:
     import json
 
@@ -113,7 +141,8 @@ def cmd_analyze(args) -> int:
 
     rec = _load(args.file)
     opts = Options(threshold_deg=args.threshold, max_dip_s=args.max_dip)
-    result = analyze(rec, drill=args.drill, side=args.side, options=opts, source=args.file)
+    result = analyze(rec, drill=args.drill, side=args.side, options=opts, source=args.file,
+                     segments=_user_segments(args.segments, rec))
     print(summary(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_dict(), indent=1))
@@ -132,7 +161,7 @@ def cmd_report(args) -> int:
     rules = load_catalog(args.thresholds)
     rec = _load(args.file)
     result = analyze(rec, drill=args.drill, side=args.side, options=Options(threshold_deg=args.threshold),
-                     source=Path(args.file).name)
+                     source=Path(args.file).name, segments=_user_segments(args.segments, rec))
     found = verdicts(result, rules)
     print(terminal(result, found))
     if args.html:
@@ -304,6 +333,8 @@ def cmd_record(args) -> int:
         said = f"longest hold {s['best_hold_s']:.1f} s, {s['reps']} reps; " if loc != "pelvis" else ""
         print(f"  {loc.replace('_', ' '):<11}  {said}{s['samples']} samples, {s['lost_packets']} lost, "
               f"{s['disconnects']} disconnects" + (f", {s['bad_packets']} bad" if s["bad_packets"] else "")
+              + (f", {s['clock_resets']} clock resets" if s["clock_resets"] else "")
+              + (f", {s['dropped_samples']} repeated samples dropped" if s["dropped_samples"] else "")
               + (f", battery {s['battery_pct']}%" if s["battery_pct"] is not None else "")
               + (f"; last error: {s['last_error']}" if s["last_error"] else ""))
     if args.save_calibration:
@@ -359,7 +390,13 @@ def cmd_simulate(args) -> int:
 
     opts = SimOptions(rate_hz=args.rate, seed=args.seed, duration_s=args.duration, pelvis=args.pelvis,
                       mounting=args.mounting, placement=args.placement, drop=args.drop,
-                      jitter_s=args.jitter)
+                      jitter_s=args.jitter, start=args.start, turns=args.turns)
+    for spec in args.restrap or []:
+        sensor, _, when = spec.partition(":")
+        try:
+            opts.restrap_s[sensor] = float(when)
+        except ValueError:
+            raise ImuhipError(f"--restrap {spec!r}: expected SENSOR:SECONDS, e.g. left_thigh:120") from None
     if args.no_noise:
         opts.acc_noise = opts.gyr_noise = opts.gyr_bias = opts.bias_drift = 0.0
     if args.gyr_bias is not None:
@@ -486,6 +523,12 @@ def build_parser() -> argparse.ArgumentParser:
     ang.add_argument("--save-calibration", metavar="JSON", help="write the calibration used, for reuse")
     ang.set_defaults(func=cmd_angles)
 
+    seg = command("segments", "the recognised timeline: start, end, drill, side, confidence, origin",
+                  "imuhip segments session.csv --csv timeline.csv")
+    seg.add_argument("file", help="a recording (imuhip CSV or an export)")
+    seg.add_argument("--csv", metavar="OUT.csv", help="write it as CSV; edit a label and pass it back with --segments")
+    seg.set_defaults(func=cmd_segments)
+
     an = command("analyze", "holds, reps, strides, cadence and left/right symmetry",
                  "imuhip analyze recordings/demo_session.csv --json analysis.json")
     an.add_argument("file", help="a recording (imuhip CSV or an export)")
@@ -495,6 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--max-dip", type=float, default=0.3, help="longest dip below the threshold bridged "
                     "within a hold, s (default 0.3)")
     an.add_argument("--json", metavar="OUT.json", help="write the analysis JSON (docs/analysis-json.md)")
+    an.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
     an.set_defaults(func=cmd_analyze)
 
     rep = command("report", "verdicts against the coaching articles' thresholds; HTML, JSON, CSV",
@@ -508,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "(layout: imuhip/report/thresholds.toml)")
     rep.add_argument("--html", metavar="OUT.html", help="write the coach's report: one self-contained page")
     rep.add_argument("--json", metavar="OUT.json", help="write the analysis with every verdict and its source")
+    rep.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
     rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry CSVs")
     rep.set_defaults(func=cmd_report)
 
@@ -580,7 +625,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same file "
                      "(default 0)")
     sim.add_argument("--rate", type=float, default=100.0, help="sample rate, Hz (default 100)")
-    sim.add_argument("--duration", type=float, default=None, help="s, for standing, marching, runs")
+    sim.add_argument("--duration", type=float, default=None,
+                     help="s, for standing, marching, runs and shuttles; a field session repeats to it")
+    sim.add_argument("--start", choices=["standing", "seated", "lying", "kneeling"], default="standing",
+                     help="posture a field_session begins in (default standing)")
+    sim.add_argument("--turns", choices=["none", "shuttle", "bend", "figure8", "cutting"], default="none",
+                     help="heading changes over the whole session: 180 deg every 8-10 s, a 20 deg/s "
+                          "bend, figure-of-eight loops, or 45-90 deg cuts")
+    sim.add_argument("--restrap", action="append", metavar="SENSOR:S",
+                     help="strap SENSOR on anew (random mounting) at S seconds, e.g. left_thigh:120")
     sim.add_argument("--pelvis", action="store_true", help="add a pelvis (sacrum) sensor")
     sim.add_argument("--mounting", choices=["random", "aligned"], default="random",
                      help="sensor orientation on the thigh: random (like a real strap) or aligned (default random)")

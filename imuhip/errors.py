@@ -40,6 +40,11 @@ class NonFiniteError(InputError):
     """NaN or infinite values where measurements are expected."""
 
 
+class OutOfRangeError(InputError):
+    """Values no body-worn sensor measures (beyond any IMU's range), or a conversion factor that
+    cannot be right (zero, negative, absurdly small or large)."""
+
+
 class TimeOrderError(InputError):
     """Time goes backwards or repeats within one sensor."""
 

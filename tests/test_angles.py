@@ -127,7 +127,8 @@ def test_never_still_sensor_warns_naming_the_sensor():
     s = sim.recording["left_thigh"]
     moving = (s.time > 5) & (s.time < 22)  # cut the standing start and end
     r = segment_angles(one_sensor(sim, keep=moving), "left_thigh")
-    assert any("sensor left_thigh: no still moment" in w for w in r.warnings)
+    assert any("sensor left_thigh: no standing moment" in w and "uncertainty" in w for w in r.warnings)
+    assert r.calibration.reference == "gait"
 
 
 def test_too_short_to_calibrate():

@@ -100,7 +100,7 @@ def test_batch_local_workers_cohort_errors_and_resume(cohort_dir, tmp_path, caps
     sessions = sorted(p.name for p in (out / "sessions").glob("*.json"))
     assert len(sessions) == 4
     doc = json.loads(next((out / "sessions").glob("kr_a.csv-*.json")).read_text())
-    assert doc["imuhip_analysis"] == 1 and {v["rule_id"] for v in doc["verdicts"]} >= {"knee_raise_hold_30s"}
+    assert doc["imuhip_analysis"] == 2 and {v["rule_id"] for v in doc["verdicts"]} >= {"knee_raise_hold_30s"}
 
     # Rerun: nothing changed, so only the failed ones are tried again.
     again = run_batch([cohort_dir], out, workers=1, progress=False)

@@ -1,6 +1,12 @@
-"""A whole session: segments (from annotations, `--drill`, or found), then holds, reps,
-strides, cadence, table test and symmetry per side. `analyze` returns an `Analysis`;
-`Analysis.to_dict()` is the versioned JSON of docs/analysis-json.md.
+"""A whole session: segments, then holds, reps, strides, cadence, table test and symmetry per
+side. `analyze` returns an `Analysis`; `Analysis.to_dict()` is the versioned JSON of
+docs/analysis-json.md.
+
+Segments: `--drill` (the whole file), else a corrected timeline (`--segments`) or the file's
+drill annotations (live marks), with recognition (imuhip.analysis.recognition) filling the
+time they leave free. Events are measured only in drill segments, of the drill's kind: holds
+in hold drills, reps in rep drills, strides in gait; a hold is measured whole even where it
+outlasts its mark. Recognised segments below MIN_CONFIDENCE are listed, not judged.
 """
 
 from __future__ import annotations
@@ -12,25 +18,22 @@ import pandas as pd
 
 from imuhip import __version__
 from imuhip.analysis.events import Hold, Rep, Stride, find_holds, find_reps, find_strides
-from imuhip.analysis.symmetry import DEFAULT_THRESHOLD_SA_PCT, Symmetry, compare
+from imuhip.analysis.recognition import MIN_CONFIDENCE, recognise
+from imuhip.analysis.symmetry import DEFAULT_MIN_LSI_PCT, Symmetry, compare
+from imuhip.analysis.metrics import metrics_table
+from imuhip.analysis.timeline import Segment
 from imuhip.angles import SegmentAngles, angles_table
 from imuhip.arrays import plain, true_runs
 from imuhip.errors import InputError
 from imuhip.recording import Recording
 
-JSON_VERSION = 1
-FOUND_HOLDS, FOUND_REPS = "found_holds", "found_reps"  # segments found in the data: no drill rule applies
-HOLD_DRILLS = {"standing_knee_raise", "band_drill", "balance", "hold", FOUND_HOLDS}
+JSON_VERSION = 2
+HOLD_DRILLS = {"standing_knee_raise", "band_drill", "balance", "hold"}
 POSITION_DRILLS = {"half_kneeling_stretch", "stretch", "kneeling_stretch"}
-REP_DRILLS = {"seated_hip_flexor", "knee_raise_reps", "hanging_knee_raise", "marching", "a_skip", "bridges",
-              FOUND_REPS}
+REP_DRILLS = {"seated_hip_flexor", "knee_raise_reps", "hanging_knee_raise", "marching", "a_skip", "bridges"}
 RUN_DRILLS = {"run", "jog", "sprint", "running", "walk"}
 TABLE_DRILLS = {"table_test"}
-DRILLS = sorted((HOLD_DRILLS | POSITION_DRILLS | REP_DRILLS | RUN_DRILLS | TABLE_DRILLS) - {FOUND_HOLDS, FOUND_REPS})
-RUN_STRIDE_MAX_S = 0.95  # strides shorter than this (cadence above ~126 steps/min) are running
-WALK_STRIDE_MAX_S = 1.6
-WALK_RANGE_MAX_DEG = 50.0  # slower strides with less thigh range are walking (more: marching)
-MIN_GAIT_STRIDES = 4
+DRILLS = sorted(HOLD_DRILLS | POSITION_DRILLS | REP_DRILLS | RUN_DRILLS | TABLE_DRILLS)
 POSITION_TOLERANCE_DEG = 5.0
 
 
@@ -42,16 +45,7 @@ class Options:
     hysteresis_deg: float = 3.0
     rep_prominence_deg: float = 15.0
     top_tolerance_deg: float = 3.0
-    symmetry_threshold_sa_pct: float = DEFAULT_THRESHOLD_SA_PCT
-
-
-@dataclass
-class Segment:
-    start_s: float
-    end_s: float
-    drill: str
-    side: str
-    origin: str  # 'annotation', 'user' or 'detected'
+    symmetry_min_lsi_pct: float = DEFAULT_MIN_LSI_PCT
 
 
 @dataclass
@@ -77,6 +71,14 @@ class Analysis:
             return None
         return float(np.average([r["cadence_spm"] for r in runs], weights=[r["strides"] for r in runs]))
 
+    def timeline(self) -> list[tuple[float, float, str, str]]:
+        """(start_s, end_s, drill, side) of every segment: the bands of the report's angle plot."""
+        return [(s.start_s, s.end_s, s.drill, s.side) for s in self.segments]
+
+    def metrics(self) -> pd.DataFrame:
+        """The metrics table (imuhip.analysis.metrics): drill, side, metric, value, unit, n_events, ..."""
+        return metrics_table(self)
+
     def to_dict(self) -> dict:
         return plain({
             "imuhip_analysis": JSON_VERSION,
@@ -94,6 +96,7 @@ class Analysis:
             "runs": self.runs,
             "cadence_spm": self.cadence_spm(),
             "table_test": self.table_test,
+            "metrics": self.metrics().to_dict(orient="records"),
             "symmetry": {s.metric: asdict(s) for s in self.symmetry},
             "warnings": self.warnings,
         })
@@ -103,12 +106,17 @@ def _side(name: str) -> str:
     return name.split("_")[0] if name.endswith("_thigh") else name
 
 
-def _segments(rec: Recording, t: np.ndarray, drill: str | None, side: str, warnings: list[str]) -> list[Segment]:
+def _segments(rec: Recording, t: np.ndarray, drill: str | None, side: str, user: list[Segment] | None,
+              warnings: list[str]) -> list[Segment]:
+    """The segments that win over recognition: --drill (the whole file), a --segments file, or
+    the file's drill annotations (live marks)."""
     t0, t1 = float(t[0]), float(t[-1])
     if drill:
         if drill not in DRILLS:
             raise InputError(f"unknown drill {drill!r}; expected one of {', '.join(DRILLS)}")
         return [Segment(t0, t1, drill, side, "user")]
+    if user is not None:
+        return list(user)
     out = []
     for a in rec.annotations:
         if a.drill not in DRILLS:
@@ -124,58 +132,51 @@ def _segments(rec: Recording, t: np.ndarray, drill: str | None, side: str, warni
     return out
 
 
-def _detect(t: np.ndarray, table: pd.DataFrame, thighs: list[str], options: Options) -> list[Segment]:
-    """Segments without annotations: running (short strides), walking (slower, small thigh range),
-    and holds and reps everywhere else."""
-    found: list[tuple[float, float, str]] = []
-    for n in thighs:
-        for s in find_strides(t, table[f"{n}_elevation_deg"].to_numpy(), table[f"{n}_abduction_deg"].to_numpy(), ""):
-            if s.duration_s < RUN_STRIDE_MAX_S:
-                found.append((s.start_s, s.end_s, "run"))
-            elif s.duration_s < WALK_STRIDE_MAX_S and s.range_deg < WALK_RANGE_MAX_DEG:
-                found.append((s.start_s, s.end_s, "walk"))
-    found.sort()
-    merged: list[list] = []
-    for a, b, kind in found:
-        if merged and merged[-1][2] == kind and a - merged[-1][1] < 2.0:
-            merged[-1][1] = max(merged[-1][1], b)
-            merged[-1][3] += 1
-        else:
-            merged.append([a, b, kind, 1])
-    gait = [(a, b, kind) for a, b, kind, n in merged if n >= MIN_GAIT_STRIDES * max(1, len(thighs))]
-    segs = [Segment(a - 1.0, b + 1.0, kind, "both", "detected") for a, b, kind in gait]
-    edges = [float(t[0])] + [x for a, b, _ in gait for x in (a - 1.0, b + 1.0)] + [float(t[-1])]
-    for a, b in zip(edges[::2], edges[1::2]):
-        if b - a > 1.0:
-            segs.append(Segment(a, b, FOUND_HOLDS, "both", "detected"))
-            segs.append(Segment(a, b, FOUND_REPS, "both", "detected"))
-    return sorted(segs, key=lambda s: (s.start_s, s.drill))
+def _with_recognition(given: list[Segment], t: np.ndarray, table: pd.DataFrame, thighs: list[str]) -> list[Segment]:
+    """The given segments, and the recognised ones wherever none is given."""
+    elevation = {_side(n): table[f"{n}_elevation_deg"].to_numpy() for n in thighs}
+    tilt = table["pelvis_tilt_deg"].to_numpy() if "pelvis_tilt_deg" in table else None
+    found = recognise(t, elevation, tilt)
+    free = [s for s in found if not any(g.start_s < s.end_s and s.start_s < g.end_s for g in given)]
+    return sorted(given + free, key=lambda s: s.start_s)
+
+
+def judged(seg: Segment) -> bool:
+    """Whether a segment's events are measured and judged: a drill (not a posture or a
+    transition), given or recognised with at least MIN_CONFIDENCE."""
+    return seg.drill in DRILLS and (seg.origin != "detected" or seg.confidence >= MIN_CONFIDENCE)
 
 
 def analyze(rec: Recording, drill: str | None = None, side: str = "both", options: Options | None = None,
-            calibrations: dict | None = None, source: str = "") -> Analysis:
-    """Analyse a session: see the module docstring. `drill`/`side` override the annotations."""
+            calibrations: dict | None = None, source: str = "", segments: list[Segment] | None = None) -> Analysis:
+    """Analyse a session: see the module docstring. `drill`/`side` override everything;
+    `segments` (a corrected timeline, `read_segments`) override the annotations."""
     if side not in ("left", "right", "both"):
         raise InputError(f"side must be left, right or both; got {side!r}")
     table, results = angles_table(rec, calibrations)
-    return analyze_angles(table, results, rec, drill, side, options, source)
+    return analyze_angles(table, results, rec, drill, side, options, source, segments)
 
 
 def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: Recording, drill: str | None = None,
-                   side: str = "both", options: Options | None = None, source: str = "") -> Analysis:
+                   side: str = "both", options: Options | None = None, source: str = "",
+                   segments: list[Segment] | None = None) -> Analysis:
     """`analyze` on angles already computed (`angles_table`); `rec` gives annotations, meta and
     warnings only, so its sensors may be empty (the chunked reader of large files uses this)."""
     options = options or Options()
     warnings = list(rec.warnings) + [w for r in results.values() for w in r.warnings]
     thighs = [n for n in results if "thigh" in n]
     t = table["time_s"].to_numpy()
-    segments = _segments(rec, t, drill, side, warnings)
-    if not segments and not drill:
-        segments = _detect(t, table, thighs, options)
-    holds, reps, strides, runs, table_test = [], [], [], [], []
-    sets_done: dict[str, int] = {}  # per side: sets numbered across segments
-    pelvis = table["pelvis_tilt_deg"].to_numpy() if "pelvis_tilt_deg" in table else None
+    given = _segments(rec, t, drill, side, segments, warnings)
+    segments = given if drill else _with_recognition(given, t, table, thighs)
     for seg in segments:
+        if seg.origin == "detected" and seg.drill in DRILLS and not judged(seg):
+            warnings.append(f"{seg.drill} {seg.start_s:.1f}-{seg.end_s:.1f} s: recognition unsure (confidence "
+                            f"{seg.confidence:.2f} < {MIN_CONFIDENCE}): listed, not judged")
+    holds, reps, strides, runs, table_test = [], [], [], [], []
+    sets_done: dict[tuple[str, str], int] = {}  # per drill and side: sets numbered across segments
+    whole_holds: dict[str, list[Hold]] = {}  # per sensor: every hold of the recording, measured whole
+    pelvis = table["pelvis_tilt_deg"].to_numpy() if "pelvis_tilt_deg" in table else None
+    for seg in (s for s in segments if judged(s)):
         m = (t >= seg.start_s) & (t <= seg.end_s)
         if m.sum() < 3:
             continue
@@ -188,20 +189,27 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
             elev = table[f"{n}_elevation_deg"].to_numpy()[m]
             abd = table[f"{n}_abduction_deg"].to_numpy()[m]
             if seg.drill in HOLD_DRILLS:
-                found = find_holds(tt, elev, sd, options.threshold_deg, options.min_hold_s, options.max_dip_s,
-                                   options.hysteresis_deg)
-                holds += [_tag(h, seg.drill) for h in found]
+                if n not in whole_holds:
+                    whole_holds[n] = find_holds(t, table[f"{n}_elevation_deg"].to_numpy(), sd, options.threshold_deg,
+                                                options.min_hold_s, options.max_dip_s, options.hysteresis_deg)
+                for h in whole_holds[n]:
+                    if h.start_s < seg.end_s and seg.start_s < h.end_s and not h.drill:
+                        holds.append(_tag(h, seg.drill))
+                        if seg.origin != "detected" and (h.start_s < seg.start_s - 0.5 or h.end_s > seg.end_s + 0.5):
+                            warnings.append(f"{seg.drill} {sd}: the hold {h.start_s:.1f}-{h.end_s:.1f} s reaches "
+                                            f"beyond its mark {seg.start_s:.1f}-{seg.end_s:.1f} s: measured whole "
+                                            f"({h.duration_s:.1f} s); the mark says which drill, not its bounds")
             elif seg.drill in POSITION_DRILLS:
                 holds += [_tag(h, seg.drill) for h in _position_holds(tt, elev, sd, options)]
             elif seg.drill in TABLE_DRILLS:
                 table_test.append(_table_test(tt, elev, sd))
             elif seg.drill in REP_DRILLS:
                 found = find_reps(tt, elev, sd, options.rep_prominence_deg, options.top_tolerance_deg)
-                first_set = sets_done.get(sd, 0)
+                first_set = sets_done.get((seg.drill, sd), 0)
                 for r in found:
                     r.drill = seg.drill
                     r.set_index += first_set
-                    sets_done[sd] = r.set_index + 1
+                    sets_done[(seg.drill, sd)] = r.set_index + 1
                     if pelvis is not None and seg.drill == "a_skip":
                         near = np.abs(tt - r.peak_time_s) < 0.3
                         r.pelvis_tilt_deg = float(np.nanmin(pelvis[m][near]))
@@ -222,9 +230,14 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
                                 f"the last, incomplete stride is left out")
     sides = [_side(n) for n in thighs]
     symmetry = _symmetry(holds, reps, strides, sides, options, warnings)
-    if not (holds or reps or strides or table_test):
-        warnings.append("no holds, repetitions or strides found: no movement, or a drill the data does not "
-                        "show (check --drill and the threshold)")
+    if not any(judged(s) for s in segments):
+        unsure = [s for s in segments if s.drill in DRILLS]
+        warnings.append("recognition is unsure everywhere: no drill judged (see the segments' confidence; "
+                        "name the drills with --segments or --drill)" if unsure else
+                        "no drill found: only standing, sitting, walking or transitions, or no movement at all "
+                        "(a sensor lying still, noise); nothing judged")
+    elif not (holds or reps or strides or table_test):
+        warnings.append("no holds, repetitions or strides found in the drills: check --drill and the threshold")
     return Analysis(source, dict(rec.meta), sides, segments, holds, reps, strides, runs, table_test, symmetry,
                     warnings, options, table)
 
@@ -275,27 +288,33 @@ def _run_summary(seg: Segment, strides: list[Stride], warnings: list[str]) -> di
 
 
 def _symmetry(holds, reps, strides, sides, options: Options, warnings: list[str]) -> list[Symmetry]:
+    """One comparison per drill and kind of metric: the hold duration, the peak angle (reps,
+    strides), the count (reps, strides)."""
     if not ("left" in sides and "right" in sides):
         if holds or reps or strides:
             warnings.append("symmetry needs both thighs (left_thigh and right_thigh): not computed")
         return []
     metrics = []
-    for drill in sorted({s.drill for s in strides}):
-        sel = [s for s in strides if s.drill == drill]
-        metrics += [(f"{drill}.peak_flexion_deg", "deg", [s.peak_flexion_deg for s in sel], sel),
-                    (f"{drill}.range_deg", "deg", [s.range_deg for s in sel], sel)]
-    for drill in sorted({r.drill for r in reps}):
-        sel = [r for r in reps if r.drill == drill]
-        metrics += [(f"{drill}.peak_angle_deg", "deg", [r.peak_angle_deg for r in sel], sel)]
-        if drill == "seated_hip_flexor":
-            metrics += [(f"{drill}.top_hold_s", "s", [r.top_hold_s for r in sel], sel)]
     for drill in sorted({h.drill for h in holds}):
         sel = [h for h in holds if h.drill == drill]
-        metrics += [(f"{drill}.hold_duration_s", "s", [h.duration_s for h in sel], sel)]
+        metrics.append((f"{drill}.hold_duration_s", "duration", "s", [(h.side, h.duration_s) for h in sel]))
+    for drill in sorted({r.drill for r in reps}):
+        sel = [r for r in reps if r.drill == drill]
+        metrics.append((f"{drill}.peak_angle_deg", "peak_angle", "deg", [(r.side, r.peak_angle_deg) for r in sel]))
+        metrics.append((f"{drill}.reps", "count", "reps", _counts(sel)))
+    for drill in sorted({s.drill for s in strides}):
+        sel = [s for s in strides if s.drill == drill]
+        metrics.append((f"{drill}.peak_flexion_deg", "peak_angle", "deg", [(s.side, s.peak_flexion_deg) for s in sel]))
+        metrics.append((f"{drill}.strides", "count", "strides", _counts(sel)))
     out = []
-    for name, unit, values, items in metrics:
-        left = [v for v, it in zip(values, items) if it.side == "left"]
-        right = [v for v, it in zip(values, items) if it.side == "right"]
+    for name, kind, unit, values in metrics:
+        left = [v for sd, v in values if sd == "left"]
+        right = [v for sd, v in values if sd == "right"]
         if left and right:
-            out.append(compare(name, unit, np.array(left), np.array(right), options.symmetry_threshold_sa_pct))
+            out.append(compare(name, kind, unit, np.array(left), np.array(right), options.symmetry_min_lsi_pct))
     return out
+
+
+def _counts(events) -> list[tuple[str, float]]:
+    """One (side, number of events) per side."""
+    return [(sd, float(sum(e.side == sd for e in events))) for sd in ("left", "right")]

@@ -1,13 +1,15 @@
-"""Left/right symmetry of a per-side metric, with a bootstrap confidence interval.
+"""Left/right symmetry of a per-side metric: one measure of size for every kind of metric.
 
-- difference: mean(left) - mean(right), in the metric's unit;
-- symmetry index SI = (L - R) / ((L + R) / 2) x 100 % (Robinson et al. 1987);
+- limb symmetry index LSI = lower side / higher side x 100 % (100 = symmetric): the measure
+  the catalog judges, the same way for a duration, a peak angle and a count, so the same
+  asymmetry size gets the same severity whatever the metric;
+- difference: mean(left) - mean(right), in the metric's unit (what a flag reports);
 - symmetry angle SA = (45 deg - atan(L / R)) / 90 deg x 100 % (Zifchock et al. 2008, Gait &
-  Posture 27:622-627): bounded, and independent of which side is the reference.
-Flagged when |SA| reaches `threshold_sa_pct` AND the 95 % bootstrap interval of SA (from the
-stride/rep-level variation of each side) excludes 0: larger than the athlete's own variability.
-The default 1.5 % SA (about 5 % SI) is imuhip's choice for peak-angle metrics: no single
-clinical cut-off exists (10 % SI is common for ground reaction forces); set your own.
+  Posture 27:622-627), kept for plots: bounded, positive when left is the smaller.
+
+With at least two events per side, a 95 % bootstrap interval of the LSI shows the athlete's
+own variability; with one event on a side there is none (`ci95` None, `note` says so) and
+the LSI alone is judged.
 """
 
 from __future__ import annotations
@@ -16,25 +18,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_THRESHOLD_SA_PCT = 1.5
 BOOTSTRAP = 2000
+SINGLE_EVENT = "single event: no variability estimate"
+ONE_COUNT = "one count per side: no variability estimate"
+KINDS = ("duration", "peak_angle", "count")  # one catalog rule per kind
+DEFAULT_MIN_LSI_PCT = 90.0  # `flagged` below this; the catalog's symmetry rules judge the same LSI
 
 
 @dataclass
 class Symmetry:
+    """metric: '<drill>.<name>'; kind: one of KINDS; values in `unit`; lsi_pct and
+    symmetry_angle_pct in %; ci95: bootstrap interval of the LSI (%), or None."""
+
     metric: str
+    kind: str
     unit: str
     left: float
     right: float
     difference: float
-    symmetry_index_pct: float
+    lsi_pct: float
     symmetry_angle_pct: float
-    ci95: tuple[float, float]
+    ci95: tuple[float, float] | None
     n_left: int
     n_right: int
-    flagged: bool
     lower_side: str
-    threshold_sa_pct: float
+    flagged: bool
+    note: str = ""
+
+    def describe_lower(self) -> str:
+        """'left lower by 11.0 s (LSI 66.5 %)', or 'symmetric'."""
+        if self.lower_side == "none":
+            return "symmetric"
+        return (f"{self.lower_side} lower by {abs(self.difference):.1f} {self.unit} "
+                f"(LSI {self.lsi_pct:.1f} %)")
 
 
 def symmetry_angle(left: np.ndarray | float, right: np.ndarray | float) -> np.ndarray:
@@ -42,25 +58,31 @@ def symmetry_angle(left: np.ndarray | float, right: np.ndarray | float) -> np.nd
     return (45.0 - np.degrees(np.arctan2(left, right))) / 90.0 * 100.0
 
 
-def compare(metric: str, unit: str, left: np.ndarray, right: np.ndarray,
-            threshold_sa_pct: float = DEFAULT_THRESHOLD_SA_PCT, seed: int = 0) -> Symmetry:
-    """Symmetry of `metric` from per-stride/per-rep values of each side (>= 1 each)."""
+def lsi(left: np.ndarray | float, right: np.ndarray | float) -> np.ndarray:
+    """Limb symmetry index (%) of positive magnitudes: lower / higher x 100 (100 if both 0)."""
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    return np.where(hi > 0, 100.0 * lo / np.where(hi > 0, hi, 1.0), 100.0)
+
+
+def compare(metric: str, kind: str, unit: str, left: np.ndarray, right: np.ndarray,
+            min_lsi_pct: float = DEFAULT_MIN_LSI_PCT, seed: int = 0) -> Symmetry:
+    """Symmetry of `metric` from the per-event values of each side (>= 1 each; a count is one
+    value per side); flagged when the LSI is below `min_lsi_pct` (%)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     left, right = np.asarray(left, float), np.asarray(right, float)
     L, R = float(np.mean(left)), float(np.mean(right))
-    sa = float(symmetry_angle(L, R))
-    si = (L - R) / ((L + R) / 2.0) * 100.0 if L + R != 0 else float("nan")
-    if len(left) >= 2 and len(right) >= 2:
-        lm, rm = _bootstrap_means(left, seed), _bootstrap_means(right, seed + 1)
-        lo, hi = np.percentile(symmetry_angle(lm, rm), [2.5, 97.5])
-        ci = (float(lo), float(hi))
-        beyond_variability = lo > 0 or hi < 0
+    if kind == "count":
+        ci, note = None, ONE_COUNT
+    elif len(left) >= 2 and len(right) >= 2:
+        lo, hi = np.percentile(lsi(_bootstrap_means(left, seed), _bootstrap_means(right, seed + 1)), [2.5, 97.5])
+        ci, note = (float(lo), float(hi)), ""
     else:
-        ci = (float("nan"), float("nan"))
-        beyond_variability = False
-    flagged = bool(abs(sa) >= threshold_sa_pct and beyond_variability)
+        ci, note = None, SINGLE_EVENT
     lower = "left" if L < R else "right" if R < L else "none"
-    return Symmetry(metric, unit, L, R, L - R, si, sa, ci, len(left), len(right), flagged, lower,
-                    threshold_sa_pct)
+    index = float(lsi(L, R))
+    return Symmetry(metric, kind, unit, L, R, L - R, index, float(symmetry_angle(L, R)), ci,
+                    len(left), len(right), lower, bool(index < min_lsi_pct), note)
 
 
 def _bootstrap_means(x: np.ndarray, seed: int) -> np.ndarray:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from imuhip.analysis.session import Analysis
+from imuhip.analysis.session import DRILLS, Analysis, judged
 
 
 def summary(a: Analysis) -> str:
     out = [f"session: {a.source}  sides: {', '.join(a.sides)}  segments: {len(a.segments)}"]
+    shown = [s for s in a.segments if s.origin != "detected" or s.drill in DRILLS]
+    if shown:
+        out.append("drills (start-end s, drill, side, confidence, origin):")
+        out += [f"  {s.start_s:7.1f}-{s.end_s:7.1f}  {s.drill:22s} {s.side:5s} {s.confidence:4.2f}  {s.origin}"
+                + ("" if judged(s) else "  (unsure: not judged)") for s in shown]
     if a.holds:
         out.append("holds (side, drill, start-end s, duration s, mean / min deg):")
         out += [f"  {h.side:5s} {h.drill:22s} {h.start_s:7.2f}-{h.end_s:7.2f}  {h.duration_s:6.2f}  "
@@ -30,10 +35,11 @@ def summary(a: Analysis) -> str:
         out.append(f"table test {tt['side']:5s}: resting thigh {tt['angle_above_horizontal_deg']:+.1f} deg "
                    f"above horizontal")
     if a.symmetry:
-        out.append("symmetry (left, right, L-R, symmetry angle % [95 % CI]):")
+        out.append("symmetry (left, right, L-R, limb symmetry index % [95 % CI]):")
         for s in a.symmetry:
-            flag = f"  ASYMMETRY: {s.lower_side} lower" if s.flagged else ""
-            out.append(f"  {s.metric:34s} {s.left:7.2f} {s.right:7.2f} {s.difference:+7.2f} {s.unit:3s} "
-                       f"SA {s.symmetry_angle_pct:+5.2f} [{s.ci95[0]:+.2f}, {s.ci95[1]:+.2f}]{flag}")
+            spread = f"[{s.ci95[0]:.1f}, {s.ci95[1]:.1f}]" if s.ci95 else f"({s.note})"
+            flag = f"  ASYMMETRY: {s.describe_lower()}" if s.flagged else ""
+            out.append(f"  {s.metric:34s} {s.left:7.2f} {s.right:7.2f} {s.difference:+7.2f} {s.unit:7s} "
+                       f"LSI {s.lsi_pct:5.1f} {spread}{flag}")
     out += [f"warning: {w}" for w in a.warnings]
     return "\n".join(out)

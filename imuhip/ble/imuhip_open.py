@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhip.ble.errors import DecodeError
+from imuhip.ble.errors import DecodeError, check_factor, check_values
 from imuhip.io.units import G
 
 SERVICE = "6a1b0000-7c1d-4e2a-9c58-1f3e0a1b2c3d"
@@ -48,9 +48,8 @@ def decode_info(data: bytes) -> Scales:
     if len(data) < 11 or data[0] != VERSION:
         raise DecodeError("imuhip-open", "info: expected version 1 and at least 11 bytes", data)
     _, acc, gyr, _ = struct.unpack_from("<BffH", data)
-    if not (acc > 0 and gyr > 0):
-        raise DecodeError("imuhip-open", "info: scales must be positive", data)
-    return Scales(acc, gyr)
+    return Scales(check_factor("imuhip-open", "info: accelerometer scale (LSB/g)", acc, data),
+                  check_factor("imuhip-open", "info: gyroscope scale (LSB/(deg/s))", gyr, data))
 
 
 def decode_data(data: bytes, scales: Scales) -> Packet:
@@ -59,12 +58,17 @@ def decode_data(data: bytes, scales: Scales) -> Packet:
     version, flags, seq, t0, dt, n = HEADER.unpack_from(data)
     if version != VERSION:
         raise DecodeError("imuhip-open", f"data: version {version}, expected {VERSION}", data)
+    if n == 0:
+        raise DecodeError("imuhip-open", "data: a packet of 0 samples", data)
+    if dt == 0:
+        raise DecodeError("imuhip-open", "data: sample interval 0 us", data)
     if len(data) != HEADER.size + 12 * n:
         raise DecodeError("imuhip-open", f"data: {n} samples need {HEADER.size + 12 * n} bytes", data)
     raw = np.frombuffer(data, dtype="<i2", offset=HEADER.size).reshape(n, 6).astype(np.float64)
     time_us = (t0 + dt * np.arange(n, dtype=np.int64)) % 2**32
     acc = raw[:, :3] * (G / scales.acc_lsb_per_g)
     gyr = np.radians(raw[:, 3:] / scales.gyr_lsb_per_dps)
+    check_values("imuhip-open", acc, gyr, data)
     return Packet(seq, time_us, acc, gyr, flags)
 
 

@@ -15,7 +15,7 @@ import struct
 
 import numpy as np
 
-from imuhip.ble.errors import DecodeError
+from imuhip.ble.errors import DecodeError, check_values
 
 
 def uuid(short: int) -> str:
@@ -61,9 +61,9 @@ def decode_rate_quantities(data: bytes) -> tuple[int, np.ndarray, np.ndarray]:
         raise DecodeError("movella-dot", f"rate quantities need {PAYLOAD.size} bytes", data)
     t_us, *v = PAYLOAD.unpack_from(data)
     values = np.array(v).reshape(2, 3)
-    if not np.isfinite(values).all():
-        raise DecodeError("movella-dot", "non-finite sample values", data)
-    return t_us, values[:1], np.radians(values[1:])
+    acc, gyr = values[:1], np.radians(values[1:])
+    check_values("movella-dot", acc, gyr, data)
+    return t_us, acc, gyr
 
 
 RECORD = np.dtype([("t_us", "<u4"), ("acc", "<f4", 3), ("gyr", "<f4", 3), ("pad", "V12")])
@@ -76,9 +76,9 @@ def decode_many(packets: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarra
         raise DecodeError("movella-dot", f"notification {bad} is not {MEDIUM_BYTES} bytes", packets[bad])
     r = np.frombuffer(b"".join(packets), RECORD)
     acc, gyr = r["acc"].astype(np.float64), np.radians(r["gyr"].astype(np.float64))
-    if not (np.isfinite(acc).all() and np.isfinite(gyr).all()):
-        k = int(np.flatnonzero(~np.isfinite(np.c_[acc, gyr]).all(axis=1))[0])
+    for k in np.flatnonzero(~(np.isfinite(acc).all(axis=1) & np.isfinite(gyr).all(axis=1)))[:1]:
         raise DecodeError("movella-dot", f"non-finite sample values in notification {k}", packets[k])
+    check_values("movella-dot", acc, gyr, b"".join(packets[:1]))
     return r["t_us"].astype(np.int64), acc, gyr
 
 

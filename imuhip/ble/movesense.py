@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhip.ble.errors import DecodeError
+from imuhip.ble.errors import DecodeError, check_values
 
 SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
 WRITE = "34800001-7185-4d5d-b431-630e7050e8f0"
@@ -71,9 +71,9 @@ def decode_imu6(data: bytes) -> Imu6:
     n = body // 24
     (ts,) = struct.unpack_from("<I", data, 2)
     v = np.frombuffer(data, dtype="<f4", offset=6).astype(np.float64).reshape(2 * n, 3)
-    if not np.isfinite(v).all():
-        raise DecodeError("movesense", "non-finite sample values", data)
-    return Imu6(data[1], ts, v[:n], np.radians(v[n:]))
+    acc, gyr = v[:n], np.radians(v[n:])
+    check_values("movesense", acc, gyr, data)
+    return Imu6(data[1], ts, acc, gyr)
 
 
 def encode_imu6(ref: int, timestamp_ms: int, acc: np.ndarray, gyr: np.ndarray) -> bytes:

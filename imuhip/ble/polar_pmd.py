@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhip.ble.errors import DecodeError
+from imuhip.ble.errors import DecodeError, check_factor
 
 SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 CONTROL = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -32,6 +32,7 @@ ACC, GYRO = 2, 5
 NAMES = {0: "ECG", 1: "PPG", 2: "ACC", 3: "PPI", 5: "GYRO", 6: "MAG"}
 RAW_BITS = {0: 8, 1: 16, 2: 24}
 POLAR_EPOCH_UNIX_S = 946684800.0  # Polar time counts ns from 2000-01-01T00:00:00Z
+MAX_STAMP_NS = 200 * 365 * 86400 * 10**9  # a stamp past 2200 is damage (and would overflow int64 arithmetic)
 OP_SETTINGS, OP_START, OP_STOP, RESPONSE, FEATURES = 0x01, 0x02, 0x03, 0xF0, 0x0F
 SAMPLE_RATE, RESOLUTION, RANGE, FACTOR = 0, 1, 2, 5
 SETTING_BYTES = {0: 2, 1: 2, 2: 2, 3: 4, 4: 1, 5: 4, 6: 16}  # bytes per value of each setting id
@@ -81,7 +82,7 @@ def decode_settings(data: bytes) -> dict[int, list[float]]:
         if len(body) < count * size:
             raise DecodeError("polar-pmd", f"setting {sid} needs {count * size} bytes, {len(body)} left", data)
         if sid == FACTOR:
-            values = [float(v) for v in np.frombuffer(body, "<f4")]
+            values = [check_factor("polar-pmd", "conversion factor", float(v), data) for v in np.frombuffer(body, "<f4")]
         else:
             values = [float(int.from_bytes(body[k:k + size], "little")) for k in range(0, len(body), size)]
         out[sid] = values
@@ -179,6 +180,8 @@ def _delta(content: bytes, resolution: int = 16, channels: int = 3) -> np.ndarra
         offset += 2
         if width == 0 or width > 32:
             raise ValueError(f"delta bit width {width} at byte {offset - 2}")
+        if count == 0:
+            raise ValueError(f"delta block of 0 samples at byte {offset - 2}")
         nbytes = (width * count * channels + 7) // 8
         block = np.frombuffer(content[offset:offset + nbytes], dtype=np.uint8)
         if len(block) < nbytes:
@@ -198,6 +201,8 @@ def decode_frame(data: bytes, factor: float = 1.0) -> Frame:
         raise DecodeError("polar-pmd", "frame shorter than its 10-byte header", data)
     measurement = data[0]
     (timestamp,) = struct.unpack_from("<Q", data, 1)
+    if timestamp >= MAX_STAMP_NS:
+        raise DecodeError("polar-pmd", f"timestamp {timestamp} ns is after the year 2200", data)
     ftype = data[9]
     compressed, kind = bool(ftype & 0x80), ftype & 0x7F
     try:
@@ -211,6 +216,8 @@ def decode_frame(data: bytes, factor: float = 1.0) -> Frame:
             values = _raw(data[10:], RAW_BITS[kind])
     except ValueError as exc:
         raise DecodeError("polar-pmd", str(exc), data) from None
+    if not len(values):
+        raise DecodeError("polar-pmd", "frame without samples", data)
     return Frame(measurement, timestamp, values.astype(np.float64) * factor)
 
 

@@ -57,6 +57,10 @@ def parse_mark(line: str) -> str | None:
     raise InputError(f"no drill {line.strip()!r}" + (f" (could be {', '.join(starts)})" if starts else "")
                      + f"; type 1-{len(MARK_KEYS)} or a drill name, Enter to end a mark")
 BACKOFF_S = (0.25, 8.0)
+#: A device clock that runs this much (host s) ahead of the host between two notifications, or goes
+#: back by more than CLOCK_BACK_S, has jumped (a reboot, a bad stamp): the sensor is re-anchored.
+CLOCK_JUMP_S = 5.0
+CLOCK_BACK_S = 1.0
 BATTERY_LEVEL = "00002a19-0000-1000-8000-00805f9b34fb"
 
 
@@ -102,6 +106,10 @@ class SensorState:
     disconnects: int = 0
     last_error: str = ""
     last_time: float = -np.inf
+    last_device_s: float | None = None  # device time of the last sample accepted
+    last_host_s: float = 0.0  # host time it was received at
+    clock_resets: int = 0
+    dropped_samples: int = 0  # samples not written (time not after the previous), each noted in the file
     clock: SessionClock = field(default_factory=SessionClock)
     live: LiveAngle | None = None
     stream: object | None = None  # the protocol's stream (imuhip.ble.streams), kept across reconnects
@@ -243,6 +251,10 @@ class Recorder:
             st.bad_packets += 1
             self.log(f"{st.location}: {exc}")
             return
+        except (ValueError, IndexError, ArithmeticError) as exc:  # a packet the decoder let through
+            st.bad_packets += 1
+            self.log(f"{st.location}: undecodable notification of {len(data)} bytes ({type(exc).__name__}: {exc})")
+            return
         if samples is None:
             return
         device_s, acc, gyr, lost = samples
@@ -255,16 +267,53 @@ class Recorder:
 
     def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float) -> None:
         """Samples with device times (s) onto the session clock, into the CSV and the live view."""
+        jump = self._clock_jump(st, float(device_s[0]), host)
+        if jump is not None:
+            st.clock = SessionClock()
         t = st.clock.to_session(device_s, host * self.clock_speed)
+        if jump is not None:
+            t = self._reanchored(st, jump, host, t, device_s)
         keep = t > st.last_time
+        if not keep.all():
+            st.dropped_samples += int((~keep).sum())
+            self.writer.write_comment(f"{st.location} dropped {int((~keep).sum())} sample(s) received at {host:.3f} s: "
+                                      f"not after the sample before (a repeated notification)")
         if not keep.any():
             return
         t, acc, gyr = t[keep], acc[keep], gyr[keep]
         self.writer.append(st.location, t, acc, gyr)
         st.last_time = float(t[-1])
+        st.last_device_s, st.last_host_s = float(device_s[keep][-1]), host
         st.samples += len(t)
         st.packets += 1
         st.live.update(t, acc, gyr)
+
+    def _clock_jump(self, st: SensorState, device_s: float, host: float) -> float | None:
+        """How far (device s) the device clock jumped since the last sample written, when it ran more
+        than CLOCK_JUMP_S ahead of the host or went back by more than CLOCK_BACK_S; else None."""
+        if st.last_device_s is None:
+            return None
+        step = device_s - st.last_device_s
+        ahead = step / self.clock_speed - (host - st.last_host_s)
+        return step if ahead > CLOCK_JUMP_S or step / self.clock_speed < -CLOCK_BACK_S else None
+
+    def _reanchored(self, st: SensorState, jump_s: float, host: float, t: np.ndarray,
+                    device_s: np.ndarray) -> np.ndarray:
+        """After a clock jump of `jump_s` the fresh session clock starts at this notification's receive
+        time (`t`, its samples' session times), moved on to just after the last sample written when it
+        would overlap it; the reset is counted, noted in the file and logged. Returns the samples' times."""
+        st.clock_resets += 1
+        if t[0] <= st.last_time:
+            step = float(np.median(np.diff(device_s))) if len(device_s) > 1 else 1.0 / st.stream.rate_hz
+            shift = st.last_time - float(t[0]) + step
+            d0, s0 = st.clock.anchor
+            st.clock.anchor = (d0, s0 + shift)
+            t = t + shift
+        text = (f"{st.location} clock reset: device time jumped {jump_s:+.3f} s at {host:.3f} s; re-anchored on the "
+                f"receive time")
+        self.writer.write_comment(text)
+        self.log(text)
+        return t
 
     def status_line(self) -> str:
         parts = []
@@ -287,7 +336,8 @@ class Recorder:
         for loc, st in self.states.items():
             _, drift = st.clock.sync.offset_drift()
             out[loc] = dict(address=st.address, samples=st.samples, packets=st.packets, lost_packets=st.lost_packets,
-                            bad_packets=st.bad_packets, disconnects=st.disconnects, best_hold_s=st.live.best_hold_s,
+                            bad_packets=st.bad_packets, disconnects=st.disconnects, clock_resets=st.clock_resets,
+                            dropped_samples=st.dropped_samples, best_hold_s=st.live.best_hold_s,
                             reps=st.live.reps, live_angle=st.live.kind, battery_pct=st.battery_pct,
                             drift_ppm=drift * 1e6, last_error=st.last_error)
         return out

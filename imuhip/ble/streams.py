@@ -18,6 +18,7 @@ import numpy as np
 
 from imuhip.ble import imuhip_open, movella_dot, movesense, polar_pmd
 from imuhip.ble.clock import GapDetector, unwrap_us
+from imuhip.ble.errors import DecodeError, check_values
 from imuhip.io.units import ACC_UNITS
 
 ANSWER_TIMEOUT_S = 5.0
@@ -132,7 +133,10 @@ class PolarStream:
         await client.start_notify(polar_pmd.DATA, _subscriber(on_data))
         for m in (polar_pmd.ACC, polar_pmd.GYRO):
             _, resolution, range_ = polar_pmd.choose_settings(offers[m], self.rate_hz, m)
-            answer = await ask(polar_pmd.start_command(m, int(self.rate_hz), resolution, range_))
+            try:
+                answer = await ask(polar_pmd.start_command(m, int(self.rate_hz), resolution, range_))
+            except DecodeError as exc:  # an unusable conversion factor: nothing it sends could be read
+                return f"{polar_pmd.NAMES[m]} start answer: {exc}"
             if answer.status != "ok":
                 return f"{polar_pmd.NAMES[m]}: {answer.status}"
             self._factors[m] = answer.factor
@@ -147,7 +151,10 @@ class PolarStream:
         if not len(t_ns):
             return None
         values = frame.values * self._factors[m]
-        self._merger.add(m, t_ns, values * ACC_UNITS["mg"] if m == polar_pmd.ACC else np.radians(values))
+        values = values * ACC_UNITS["mg"] if m == polar_pmd.ACC else np.radians(values)
+        none = np.empty((0, 3))
+        check_values("polar-pmd", *((values, none) if m == polar_pmd.ACC else (none, values)), data)
+        self._merger.add(m, t_ns, values)
         t_ns, acc, gyr = self._merger.pop()
         lost = max(1, round(lost_samples / len(frame.values))) if lost_samples else 0
         if not len(t_ns):

@@ -224,17 +224,24 @@ class SimulatedImuhipSensor:
     error; `disconnect_at` lists indices at which the sensor drops the connection (it advertises
     again and resumes where it stopped when started again). The stream loops when `loop`.
     `clock_ppm`: how fast the sensor's clock runs (its timestamps; sampling keeps true time).
+    Clock faults: `stamp_jump_us` ({index: us}) adds that much to the stamps of those notifications
+    only (a corrupt stamp); `reboot_at` lists indices at which the sensor reboots: it drops the
+    connection and, when started again, its clock and sequence numbers count from 0.
     """
 
     def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, per_packet: int = 19,
                  speed: float = 1.0, drop: set[int] | None = None, garbage: set[int] | None = None,
                  reject_start: bool = False, disconnect_at: set[int] | None = None, loop: bool = False,
-                 clock_ppm: float = 0.0):
+                 clock_ppm: float = 0.0, stamp_jump_us: dict[int, int] | None = None,
+                 reboot_at: set[int] | None = None):
         self.address, self.name = address, name
         self.samples, self.rate_hz, self.per_packet = samples, rate_hz, per_packet
         self.speed, self.drop, self.reject_start = speed, set(drop or ()), reject_start
         self.garbage, self.disconnect_at, self.loop = set(garbage or ()), set(disconnect_at or ()), loop
         self.clock_ppm = clock_ppm
+        self.stamp_jump_us, self.reboot_at = dict(stamp_jump_us or {}), set(reboot_at or ())
+        self._clock_base_us = 0  # subtracted from every stamp (a reboot restarts the clock)
+        self._seq_base = 0  # subtracted from every sequence number
         self._next = 0  # next notification index to send
         self._connection = None
         self.scales = imuhip_open.Scales(2048.0, 16.4)
@@ -303,8 +310,12 @@ class SimulatedImuhipSensor:
                 j = min(i + self.per_packet, len(s))
                 t0_us = int(round((s.time[i] * 1e6 + lap * span_us) * (1 + self.clock_ppm * 1e-6)))
                 self._next += 1
-                if k in self.disconnect_at and self._connection is not None:
+                rebooting = k in self.reboot_at
+                if (k in self.disconnect_at or rebooting) and self._connection is not None:
                     self.disconnect_at.discard(k)
+                    if rebooting:
+                        self.reboot_at.discard(k)
+                        self._clock_base_us, self._seq_base = t0_us, k
                     self._next -= 1
                     connection, self._connection, self._task = self._connection, None, None
                     self.stopped()
@@ -314,7 +325,8 @@ class SimulatedImuhipSensor:
                 if k in self.garbage:
                     await self.device.notify_subscribers(self.data, b"\xde\xad\xbe\xef")
                 elif k not in self.drop:
-                    for frame in self._frames(k, t0_us, dt_us, i, j):
+                    stamp_us = t0_us - self._clock_base_us + self.stamp_jump_us.get(k, 0)
+                    for frame in self._frames(k - self._seq_base, stamp_us, dt_us, i, j):
                         await self.device.notify_subscribers(self.data, frame)
                     self.sent += 1
                 delay = start + (k - first + 1) * period - loop.time()
@@ -361,7 +373,8 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
     """A Polar Verity Sense (PMD service): ACC as delta-compressed frames, GYRO as raw int16 frames
     of half the size, both stamped in ns since 2000 on the sensor's clock; the stream starts once
     both measurements are started, each answered with its conversion factor. `gyro=False` makes an
-    H10 (ACC only); `reject_start` answers "device in charger"."""
+    H10 (ACC only); `reject_start` answers "device in charger"; `announced_factors` ({measurement:
+    factor}) replaces the conversion factor a start answer announces (a faulty sensor)."""
 
     FACTORS = {polar_pmd.ACC: 8000 / 32768, polar_pmd.GYRO: 2000 / 32768}  # mG and deg/s per LSB
     EPOCH_NS = 846_000_000 * 10**9  # the sensor clock: ~2026 in Polar time (ns since 2000)
@@ -369,11 +382,12 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
     RANGES = {polar_pmd.ACC: [2, 4, 8, 16], polar_pmd.GYRO: [250, 500, 1000, 2000]}
 
     def __init__(self, address: str, name: str, samples: SensorData, rate_hz: float, gyro: bool = True,
-                 rates=(26, 52, 104, 208, 416), **kwargs):
+                 rates=(26, 52, 104, 208, 416), announced_factors: dict[int, float] | None = None, **kwargs):
         kwargs.setdefault("per_packet", 36)
         super().__init__(address, name, samples, rate_hz, **kwargs)
         self.offered = {polar_pmd.ACC, polar_pmd.GYRO} if gyro else {polar_pmd.ACC}
         self.rates = list(rates)  # (26 ... 416) in SDK mode; a Verity Sense outside it offers 52 Hz only
+        self.announced = {**self.FACTORS, **(announced_factors or {})}
         self.started: set[int] = set()
         self.requested: dict[int, bytes] = {}  # the start command received per measurement
 
@@ -421,7 +435,7 @@ class SimulatedPolarSensor(SimulatedImuhipSensor):
         await self.device.indicate_subscribers(self.control, polar_pmd.encode_response(op, m, status, factor, settings))
 
     async def _start(self, m: int, status: int) -> None:
-        await self._answer_pmd(polar_pmd.OP_START, m, status, self.FACTORS[m] if status == 0 else None)
+        await self._answer_pmd(polar_pmd.OP_START, m, status, self.announced[m] if status == 0 else None)
         if status == 0:
             self.started.add(m)
         if self.started >= self.offered & {polar_pmd.ACC, polar_pmd.GYRO} and self._task is None:

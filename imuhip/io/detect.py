@@ -7,7 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from imuhip.errors import InputError
+from imuhip.errors import EmptyFileError, InputError
 from imuhip.io import (hugadb, metabase, movesense_json, phyphox, polar_logger, sensor_logger, sensorlog, witmotion,
                        xsens_dot, xsens_mt)
 from imuhip.io.imuhip_csv import COLUMNS, read_csv
@@ -43,7 +43,13 @@ def read_any(path: str | os.PathLike, sensor: str | None = None) -> Recording:
             if phyphox.looks_like(head):
                 return phyphox.read_phyphox(p, name)
         raise InputError(f"no recording imuhip knows in this folder; it reads: {', '.join(FORMATS)}", str(p))
-    head = file_head(p)
+    with open(p, "rb") as f:
+        raw = f.read(4096)
+    if not raw.strip():
+        raise EmptyFileError("empty file", str(p))
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("not a text file (a NUL byte)", str(p), raw.count(b"\n", 0, raw.find(b"\x00")) + 1)
+    head = raw.decode("utf-8-sig", errors="replace")
     first = head.splitlines()[0] if head else ""
     looks_imuhip = head.startswith("#") and not hugadb.looks_like(head)
     if looks_imuhip or first.startswith("time_s") or all(c in first for c in COLUMNS):

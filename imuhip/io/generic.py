@@ -11,12 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from imuhip.errors import ColumnError, InputError
 from imuhip.io.streams import numeric, read_table
-from imuhip.io.units import check_units, to_si
-from imuhip.recording import Recording, SensorData
+from imuhip.io.units import sensor_data, to_si
+from imuhip.recording import Recording
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
@@ -62,7 +60,5 @@ def read_generic(path: str | os.PathLike, columns: str, sensor: str = "thigh", a
     t = numeric(df, [t_col], path)[:, 0] * TIME_UNITS[time_unit]
     acc = to_si(numeric(df, _resolve(spec["acc"], cols, "acc", path), path), acc_unit, "acc")
     gyr = to_si(numeric(df, _resolve(spec["gyr"], cols, "gyr", path), path), gyr_unit, "gyr")
-    check_units(acc, gyr, f"{path}: sensor {sensor}")
-    meta = {"protocol": "generic-csv", "acc_unit": acc_unit, "gyr_unit": gyr_unit,
-            "rate_hz": f"{1 / np.median(np.diff(t)):.4g}"}
-    return Recording({sensor: SensorData(t - t[0], acc, gyr, meta)}, {"source": path.name})
+    meta = {"protocol": "generic-csv", "acc_unit": acc_unit, "gyr_unit": gyr_unit}
+    return Recording({sensor: sensor_data(path, sensor, t - t[0], acc, gyr, meta)}, {"source": path.name})

@@ -12,11 +12,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from imuhip.errors import ColumnError, EmptyFileError
-from imuhip.io.units import G
-from imuhip.recording import Annotation, Recording, SensorData
+from imuhip.errors import ColumnError, EmptyFileError, ValueFormatError
+from imuhip.io.streams import numeric, read_table, row_line
+from imuhip.io.text import read_text
+from imuhip.io.units import G, sensor_data
+from imuhip.recording import Annotation, Recording
 
 RATE_HZ = 58.8
 ACC_LSB_PER_G = 16384.0
@@ -34,24 +35,31 @@ def looks_like(head: str) -> bool:
 
 def read_hugadb(path: str | os.PathLike) -> Recording:
     path_s = str(path)
-    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    text = read_text(path)
+    lines = text.splitlines()
     n_comment = next((i for i, ln in enumerate(lines) if not ln.startswith("#")), len(lines))
     if n_comment >= len(lines) - 1:
         raise EmptyFileError("no header or no data rows", path_s, n_comment + 1)
-    df = pd.read_csv(path, sep="\t", skiprows=n_comment, dtype=np.float64)
+    df = read_table(path, text=text, skip=n_comment)
     needed = [f"{k}_{loc}_{ax}" for loc in LOCATIONS for k in ("acc", "gyro") for ax in "xyz"] + ["act"]
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise ColumnError(f"missing HuGaDB column(s) {', '.join(missing[:6])}", path_s, n_comment + 1)
+    values = numeric(df, needed, path)
     time = np.arange(len(df)) / RATE_HZ
     sensors = {}
     for code, name in LOCATIONS.items():
-        acc = df[[f"acc_{code}_{a}" for a in "xyz"]].to_numpy() * (G / ACC_LSB_PER_G)
-        gyr = np.radians(df[[f"gyro_{code}_{a}" for a in "xyz"]].to_numpy() / GYR_LSB_PER_DPS)
-        sensors[name] = SensorData(time, acc, gyr, {"device": "HuGaDB IMU (MPU-9250)", "protocol": "hugadb",
-                                                    "rate_hz": f"{RATE_HZ:g}", "acc_unit": "int16 16384/g",
-                                                    "gyr_unit": "int16 16.4/(deg/s)"})
-    act = df["act"].to_numpy(dtype=int)
+        acc = values[:, [needed.index(f"acc_{code}_{a}") for a in "xyz"]] * (G / ACC_LSB_PER_G)
+        gyr = np.radians(values[:, [needed.index(f"gyro_{code}_{a}") for a in "xyz"]] / GYR_LSB_PER_DPS)
+        sensors[name] = sensor_data(path_s, name, time, acc, gyr, {"device": "HuGaDB IMU (MPU-9250)",
+                                                                   "protocol": "hugadb", "rate_hz": f"{RATE_HZ:g}",
+                                                                   "acc_unit": "int16 16384/g",
+                                                                   "gyr_unit": "int16 16.4/(deg/s)"}, check=False)
+    act = values[:, -1]
+    if (act != np.round(act)).any() or (np.abs(act) > 1000).any():
+        i = int(np.flatnonzero((act != np.round(act)) | (np.abs(act) > 1000))[0])
+        raise ValueFormatError(f"act is {act[i]!r}: expected an activity id (1-12)", path_s, row_line(df, i))
+    act = act.astype(int)
     change = np.flatnonzero(np.diff(act)) + 1
     starts, ends = np.concatenate([[0], change]), np.concatenate([change, [len(act)]])
     annotations = [Annotation(float(time[a]), float(time[b - 1]), ACTIVITIES.get(int(act[a]), f"activity_{act[a]}"),

@@ -37,7 +37,8 @@ from imuhip.errors import (
     UnknownSensorError,
     ValueFormatError,
 )
-from imuhip.io.units import check_units, to_si
+from imuhip.io.text import check_text
+from imuhip.io.units import MIN_SAMPLES, check_units, to_si
 from imuhip.recording import KNOWN_LOCATIONS, Annotation, Recording, SensorData
 
 FORMAT_VERSION = 1
@@ -315,6 +316,7 @@ def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str,
     is line `line0 + 1` of the file)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    check_text(data, path_s, line0 + 1, nul=True)  # metadata text may hold any character
     notes: list[str] = []
 
     version, meta, sensor_meta, annotations = _parse_comments(data, path_s, line0)
@@ -328,6 +330,10 @@ def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str,
     _check_header(header, path_s, header_line)
     body_start = header_match.end() + 1
     body = data[body_start:]
+    nul = re.search(rb"^[^#\n][^\n]*\x00", body, re.M)
+    if nul:
+        raise ValueFormatError("a NUL byte in a data row: not a text file", path_s,
+                               header_line + 1 + body.count(b"\n", 0, nul.start()))
 
     # A last line without its newline was cut off (power loss, crash).
     if body and not body.endswith(b"\n"):
@@ -360,7 +366,13 @@ def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str,
         df = pd.read_csv(io.BytesIO(body), dtype=dtypes, **options)
     except (ValueError, pd.errors.ParserError):
         _field_count_error(body, lines, len(header), path_s)
-        _first_non_numeric(pd.read_csv(io.BytesIO(body), dtype=str, **options), lines, path_s)
+        try:
+            as_text = pd.read_csv(io.BytesIO(body), dtype=str, **options)
+        except (ValueError, pd.errors.ParserError) as exc:  # a stray quote, for one
+            m = re.search(r"(?:row|line) (\d+)", str(exc))
+            line = int(lines[min(int(m.group(1)), len(lines)) - 1]) if m else header_line
+            raise ValueFormatError(f"could not parse the data rows: {str(exc).strip()[:200]}", path_s, line) from None
+        _first_non_numeric(as_text, lines, path_s)
         raise ValueFormatError("could not parse the data rows", path_s, header_line)
     if len(df) != lines.size:  # whitespace-only lines and the like
         _field_count_error(body, lines, len(header), path_s)
@@ -398,6 +410,9 @@ def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str,
             raise UnknownSensorError(
                 f"unknown sensor {name!r}{hint}; strict mode accepts {', '.join(KNOWN_LOCATIONS)}",
                 path_s, int(lines[idx[0]]))
+        if len(idx) < MIN_SAMPLES and not allow_empty:
+            raise EmptyFileError(f"sensor {name} has {len(idx)} sample(s); a recording needs at least {MIN_SAMPLES}",
+                                 path_s, int(lines[idx[0]]))
         t = values[idx, 0]
         dt = np.diff(t)
         bad = np.flatnonzero(dt <= 0)

@@ -16,8 +16,8 @@ import numpy as np
 
 from imuhip.errors import InputError
 from imuhip.io.streams import merge_onto_gyro, numeric, pick, read_table
-from imuhip.io.units import G, check_units
-from imuhip.recording import Recording, SensorData
+from imuhip.io.units import G, sensor_data
+from imuhip.recording import Recording
 
 _KIND = re.compile(r"_(Accelerometer|Gyroscope)_[0-9.]+Hz_[0-9.]+$")
 
@@ -51,11 +51,9 @@ def read_metabase(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
                                      "gyroscope"), gyr_path))
     t_acc = numeric(a, ["epoch (ms)"], acc_path)[:, 0] / 1000.0
     t_gyr = numeric(g, ["epoch (ms)"], gyr_path)[:, 0] / 1000.0
-    t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, gyr)
-    check_units(acc, gyr, f"{acc_path}: sensor {sensor}")
+    t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, gyr, acc_path)
     device = re.search(r"_([0-9A-F]{12})_", acc_path.name)
     smeta = {"device": "MbientLab MetaWear", "device_id": device.group(1) if device else "",
-             "protocol": "metabase-csv", "acc_unit": "g", "gyr_unit": "deg/s",
-             "rate_hz": f"{1 / np.median(np.diff(t)):.4g}", "clock": "gyroscope epoch (ms)"}
+             "protocol": "metabase-csv", "acc_unit": "g", "gyr_unit": "deg/s", "clock": "gyroscope epoch (ms)"}
     session = {"source": acc_path.name, "app": "MbientLab MetaBase", "start_unix_s": f"{t[0]:.3f}"}
-    return Recording({sensor: SensorData(t - t[0], acc, gyr, smeta)}, session)
+    return Recording({sensor: sensor_data(acc_path, sensor, t - t[0], acc, gyr, smeta)}, session)

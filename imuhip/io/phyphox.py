@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from imuhip.errors import InputError
+from imuhip.errors import ColumnError, InputError
 from imuhip.io.streams import merge_onto_gyro, numeric, read_table
-from imuhip.io.units import check_units
-from imuhip.recording import Recording, SensorData
+from imuhip.io.units import sensor_data
+from imuhip.recording import Recording
 
 
 def looks_like(head: str) -> bool:
@@ -61,15 +61,17 @@ def read_phyphox(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
     if gyr is None:
         raise InputError("no Gyroscope x/y/z columns in this phyphox export: an angle needs the gyroscope "
                          "(use an experiment that records acceleration with g and the gyroscope)", str(path))
-    t, a, g = merge_onto_gyro(acc[0], acc[1], gyr[0], gyr[1])
-    check_units(a, g, f"{path}: sensor {sensor}")
+    t, a, g = merge_onto_gyro(acc[0], acc[1], gyr[0], gyr[1], path)
     session = {"source": folder.name, "app": "phyphox"}
     time_meta = folder / "meta" / "time.csv"
     if time_meta.exists():
         tm = read_table(time_meta)
-        start = tm[tm.iloc[:, 0].astype(str).str.upper() == "START"]
+        if tm.shape[1] < 3:
+            raise ColumnError(f"expected event, experiment time, system time columns; found {', '.join(tm.columns)}",
+                              str(time_meta), 1)
+        start = np.flatnonzero(tm.iloc[:, 0].fillna("").astype(str).str.strip().str.upper().to_numpy() == "START")
         if len(start):
-            session["start_unix_s"] = f"{float(start.iloc[0, 2]):.3f}"
+            session["start_unix_s"] = f"{numeric(tm, [tm.columns[2]], time_meta)[start[0], 0]:.3f}"
     smeta = {"device": "phone", "protocol": "phyphox", "acc_unit": "m/s^2", "gyr_unit": "rad/s",
-             "rate_hz": f"{1 / np.median(np.diff(t)):.4g}", "clock": "gyroscope experiment time"}
-    return Recording({sensor: SensorData(t - t[0], a, g, smeta)}, session)
+             "clock": "gyroscope experiment time"}
+    return Recording({sensor: sensor_data(path, sensor, t - t[0], a, g, smeta)}, session)

@@ -10,18 +10,16 @@ gyroscope's clock (`seconds_elapsed`); the wall-clock start goes to the metadata
 
 from __future__ import annotations
 
-import io
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from imuhip.errors import InputError
+from imuhip.errors import EmptyFileError, InputError
 from imuhip.io.streams import merge_onto_gyro, numeric, read_table
-from imuhip.io.units import G, check_units
-from imuhip.recording import Annotation, Recording, SensorData
+from imuhip.io.text import MAX_MEMBER_BYTES, decode, read_bytes
+from imuhip.io.units import G, sensor_data
+from imuhip.recording import Annotation, Recording
 
 ACC_FILES = ("AccelerometerUncalibrated.csv", "TotalAcceleration.csv", "Accelerometer.csv")
 
@@ -31,21 +29,48 @@ def looks_like(path: Path) -> bool:
     return "Gyroscope.csv" in names or "GyroscopeUncalibrated.csv" in names
 
 
+#: What a damaged zip raises inside zipfile and zlib.
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError,
+              RuntimeError, ValueError, OverflowError)
+
+
 def _names(path: Path) -> set[str]:
     if path.is_dir():
         return {p.name for p in path.iterdir()}
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            return {Path(n).name for n in z.namelist()}
+        try:
+            with zipfile.ZipFile(path) as z:
+                return {Path(n).name for n in z.namelist()}
+        except ZIP_ERRORS:
+            return set()
     return set()
 
 
+def _text(data: bytes, where: str) -> str:
+    """A member's text; an empty file (Sensor Logger writes empty Annotation.csv) is ''."""
+    try:
+        return decode(data, where)
+    except EmptyFileError:
+        return ""
+
+
 def _texts(path: Path) -> dict[str, str]:
+    """{file name: text} of the CSV files of an export folder or zip."""
     if path.is_dir():
-        return {p.name: p.read_text(encoding="utf-8-sig", errors="replace") for p in path.glob("*.csv")}
-    with zipfile.ZipFile(path) as z:
-        return {Path(n).name: z.read(n).decode("utf-8-sig", errors="replace") for n in z.namelist()
-                if n.endswith(".csv")}
+        return {p.name: _text(read_bytes(p), str(p)) for p in path.glob("*.csv")}
+    try:
+        with zipfile.ZipFile(path) as z:
+            out = {}
+            for info in z.infolist():
+                if not info.filename.endswith(".csv"):
+                    continue
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise InputError(f"{info.filename} unpacks to {info.file_size:,} bytes; at most "
+                                     f"{MAX_MEMBER_BYTES:,} are read", str(path))
+                out[Path(info.filename).name] = _text(z.read(info), f"{path}/{info.filename}")
+            return out
+    except ZIP_ERRORS as exc:
+        raise InputError(f"corrupt or truncated zip: {str(exc)[:200] or type(exc).__name__}", str(path)) from None
 
 
 def read_sensor_logger(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
@@ -56,7 +81,7 @@ def read_sensor_logger(path: str | os.PathLike, sensor: str = "thigh") -> Record
     meta_text = texts.get("Metadata.csv", "")
     meta = {}
     if meta_text.strip():
-        row = pd.read_csv(io.StringIO(meta_text)).iloc[0]
+        row = read_table(path / "Metadata.csv", text=meta_text).iloc[0]
         meta = {str(k).strip(): str(v) for k, v in row.items()}
     platform = meta.get("platform", "android").lower()
     standardised = meta.get("standardisation", "false").lower() == "true"
@@ -74,20 +99,20 @@ def read_sensor_logger(path: str | os.PathLike, sensor: str = "thigh") -> Record
     frames = {}
     for name in (acc_name, gyro_name):
         df = read_table(path / name, text=texts[name])
+        wall = numeric(df, ["time"], path / name)[0, 0] if "time" in df else None
         frames[name] = (numeric(df, ["seconds_elapsed"], path / name)[:, 0], numeric(df, ["x", "y", "z"], path / name),
-                        int(df["time"].iloc[0]) if "time" in df else None)
+                        wall)
     t_acc, acc, _ = frames[acc_name]
     t_gyr, gyr, wall_ns = frames[gyro_name]
     acc_unit = "m/s^2"  # Android, and any standardised export
     if not standardised and platform == "ios" and acc_name == "AccelerometerUncalibrated.csv":
         acc = acc * -G  # CoreMotion: g, and -1 g points up at rest
         acc_unit = "g (iOS sign)"
-    t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, gyr)
-    check_units(acc, gyr, f"{path}: sensor {sensor}")
+    t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, gyr, path)
     start = t[0]
     smeta = {"device": meta.get("device name", "phone"), "protocol": f"sensor-logger-{platform}",
-             "acc_unit": acc_unit, "gyr_unit": "rad/s", "acc_file": acc_name,
-             "rate_hz": f"{1 / np.median(np.diff(t)):.4g}", "clock": "gyroscope seconds_elapsed"}
+             "acc_unit": acc_unit, "gyr_unit": "rad/s", "acc_file": acc_name, "clock": "gyroscope seconds_elapsed"}
+    data = sensor_data(path, sensor, t - start, acc, gyr, smeta)
     session = {"source": path.name, "app": f"Sensor Logger {meta.get('appVersion', '')}".strip()}
     if wall_ns is not None:
         session["start_unix_s"] = f"{wall_ns / 1e9:.3f}"
@@ -97,7 +122,7 @@ def read_sensor_logger(path: str | os.PathLike, sensor: str = "thigh") -> Record
         df = read_table(path / "Annotation.csv", text=ann)
         if "seconds_elapsed" in df:
             label = next((c for c in df.columns if c not in ("time", "seconds_elapsed")), None)
-            for _, r in df.iterrows():
-                ts = float(r["seconds_elapsed"]) - start
-                annotations.append(Annotation(ts, ts, str(r[label]) if label else "marker", "none"))
-    return Recording({sensor: SensorData(t - start, acc, gyr, smeta)}, session, annotations)
+            when = numeric(df, ["seconds_elapsed"], path / "Annotation.csv")[:, 0] - start
+            names = df[label].fillna("").astype(str).tolist() if label else ["marker"] * len(df)
+            annotations = [Annotation(float(ts), float(ts), name, "none") for ts, name in zip(when, names)]
+    return Recording({sensor: data}, session, annotations)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from imuhip.errors import InputError
 from imuhip.io.streams import merge_onto_gyro, numeric, read_table
-from imuhip.io.units import G, check_units
-from imuhip.recording import Recording, SensorData
+from imuhip.io.units import G, sensor_data
+from imuhip.recording import Recording
 
 ACC = [f"accelerometerAcceleration{a}(G)" for a in "XYZ"]
 GYR = [f"gyroRotation{a}(rad/s)" for a in "XYZ"]
@@ -40,11 +38,10 @@ def read_sensorlog(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
     t_acc = numeric(df, ["accelerometerTimestamp_sinceReboot(s)"], path)[:, 0]
     t_gyr = numeric(df, ["gyroTimestamp_sinceReboot(s)"], path)[:, 0]
     acc = numeric(df, ACC, path) * -G  # CoreMotion sign: -1 g points up at rest
-    t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, numeric(df, GYR, path))
-    check_units(acc, gyr, f"{path}: sensor {sensor}")
+    t, acc, gyr = merge_onto_gyro(t_acc, acc, t_gyr, numeric(df, GYR, path), path)
     meta = {"device": "iPhone (SensorLog)", "protocol": "sensorlog-csv", "acc_unit": "g (iOS sign)",
-            "gyr_unit": "rad/s", "rate_hz": f"{1 / np.median(np.diff(t)):.4g}", "clock": "gyroscope since reboot"}
+            "gyr_unit": "rad/s", "clock": "gyroscope since reboot"}
     session = {"source": path.name, "app": "SensorLog"}
     if "loggingTime(txt)" in df.columns:
         session["start_time"] = str(df["loggingTime(txt)"].iloc[0])
-    return Recording({sensor: SensorData(t - t[0], acc, gyr, meta)}, session)
+    return Recording({sensor: sensor_data(path, sensor, t - t[0], acc, gyr, meta)}, session)

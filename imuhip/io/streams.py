@@ -9,34 +9,68 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
 import numpy as np
 import pandas as pd
 
-from imuhip.errors import ColumnError, EmptyFileError, InputError
+from imuhip.errors import ColumnError, EmptyFileError, InputError, NonFiniteError, ValueFormatError
+from imuhip.io.text import MAX_FIELDS, check_lines, read_text
 from imuhip.io.units import G
+
+#: Texts that read as NaN or infinity (missing values in pandas' sense are NaN too).
+NON_FINITE = {"", "nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity", "none", "null",
+              "na", "n/a", "<na>", "#n/a"}
+
+
+def _fields(line: str, sep: str) -> int:
+    return len(next(csv.reader([line], delimiter=sep))) if '"' in line else line.count(sep) + 1
 
 
 def read_table(path, text: str | None = None, skip: int = 0, **options) -> pd.DataFrame:
     """A delimited table with its delimiter and decimal separator guessed from the header line:
-    comma, tab or semicolon; a semicolon file whose numbers use decimal commas reads them."""
+    comma, tab or semicolon; a semicolon file whose numbers use decimal commas reads them.
+
+    `text` is the file's text when already read, `skip` the lines before the header. Blank lines
+    are skipped. The file line of each data row is in `df.attrs["lines"]`, for messages. Raises
+    EmptyFileError without a header or data rows, ColumnError at a row with more fields than the
+    header (or a header of more than MAX_FIELDS fields), InputError for text that is not bounded
+    UTF-8.
+    """
+    where = str(path)
     if text is None:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            text = f.read()
-    lines = text.splitlines()
-    if len(lines) <= skip:
-        raise EmptyFileError("no header row", str(path), skip + 1)
-    header = lines[skip]
+        text = read_text(path)
+    else:
+        check_lines(text, where)
+    numbered = [(i + 1, ln) for i, ln in enumerate(text.splitlines()[skip:], start=skip) if ln.strip()]
+    if not numbered:
+        raise EmptyFileError("no header row", where, skip + 1)
+    header_line, header = numbered[0]
     sep = max(("\t", ";", ","), key=header.count)
+    n_header = _fields(header, sep)
+    if n_header > MAX_FIELDS:
+        raise ColumnError(f"header of {n_header} fields; expected at most {MAX_FIELDS}", where, header_line)
+    for line, row in numbered[1:]:
+        n = _fields(row, sep)
+        if n > n_header:
+            raise ColumnError(f"{n} fields, the header (line {header_line}) has {n_header}", where, line)
     decimal = "."
-    if sep == ";" and len(lines) > skip + 1 and re.search(r"\d,\d", lines[skip + 1]):
+    if sep == ";" and len(numbered) > 1 and re.search(r"\d,\d", numbered[1][1]):
         decimal = ","
-    df = pd.read_csv(io.StringIO("\n".join(lines[skip:])), sep=sep, decimal=decimal, **options)
+    body = "\n".join(ln for _, ln in numbered)
+    try:
+        df = pd.read_csv(io.StringIO(body), sep=sep, decimal=decimal, index_col=False, **options)
+    except (ValueError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = numbered[min(int(m.group(1)), len(numbered)) - 1][0] if m else header_line
+        raise ColumnError(f"cannot read the table: {str(exc).strip()[:200]}", where, line) from None
     df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
-        raise EmptyFileError("no data rows after the header", str(path), skip + 1)
+        raise EmptyFileError("no data rows after the header", where, header_line)
+    lines = np.array([n for n, _ in numbered[1:]], dtype=np.int64)
+    df.attrs["lines"] = lines if len(lines) == len(df) else None
     return df
 
 
@@ -51,14 +85,41 @@ def pick(df: pd.DataFrame, patterns: list[str], path, what: str) -> list[str]:
     return out
 
 
+def row_line(df: pd.DataFrame, i: int) -> int | None:
+    """The file line of data row `i` of a table from `read_table` (None when unknown)."""
+    lines = df.attrs.get("lines")
+    return int(lines[i]) if lines is not None and i < len(lines) else None
+
+
 def numeric(df: pd.DataFrame, cols: list[str], path) -> np.ndarray:
+    """Columns `cols` as float64 (n, len(cols)): every value a finite number, else ValueFormatError
+    (or NonFiniteError for NaN and infinity) naming the file line and column."""
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ColumnError(f"no column {', '.join(map(repr, missing))}; found: {', '.join(df.columns)}", str(path), None)
     values = df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.flatnonzero(bad.any(axis=1))[0])
-        raise InputError(f"row {i + 1} of the data: {cols[int(np.flatnonzero(bad[i])[0])]} is not a number",
-                         str(path))
+        k = int(np.flatnonzero(bad[i])[0])
+        raw = df[cols[k]].iloc[i]
+        n_bad = int(bad.any(axis=1).sum())
+        kind = NonFiniteError if np.isinf(values[i, k]) or str(raw).strip().lower() in NON_FINITE else \
+            ValueFormatError
+        raise kind(f"{cols[k]} is {str(raw)[:40]!r}: expected a finite number ({n_bad} such row(s))", str(path),
+                   row_line(df, i))
     return values
+
+
+def counter(df, column: str, modulus: int, path: str) -> np.ndarray:
+    """An integer counter column in [0, modulus), as int64; ValueFormatError at the first other value."""
+    values = numeric(df, [column], path)[:, 0]
+    bad = (values != np.round(values)) | (values < 0) | (values >= modulus)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueFormatError(f"{column} is {values[i]!r}: expected a whole number from 0 to {modulus - 1}", path,
+                               row_line(df, i))
+    return values.astype(np.int64)
 
 
 def increasing(t: np.ndarray, *arrays: np.ndarray):
@@ -67,13 +128,15 @@ def increasing(t: np.ndarray, *arrays: np.ndarray):
     return (t[keep],) + tuple(a[keep] for a in arrays)
 
 
-def merge_onto_gyro(t_acc: np.ndarray, acc: np.ndarray, t_gyr: np.ndarray, gyr: np.ndarray):
-    """(time, acc, gyr) on the gyroscope clock over the span both streams cover."""
+def merge_onto_gyro(t_acc: np.ndarray, acc: np.ndarray, t_gyr: np.ndarray, gyr: np.ndarray, path=None):
+    """(time, acc, gyr) on the gyroscope clock over the span both streams cover; InputError naming
+    `path` when they overlap by fewer than two gyroscope samples."""
     t_acc, acc = increasing(t_acc, acc)
     t_gyr, gyr = increasing(t_gyr, gyr)
     keep = (t_gyr >= t_acc[0]) & (t_gyr <= t_acc[-1])
     if keep.sum() < 2:
-        raise InputError("the accelerometer and gyroscope streams do not overlap in time")
+        raise InputError(f"the accelerometer ({t_acc[0]:.6g} .. {t_acc[-1]:.6g} s) and gyroscope ({t_gyr[0]:.6g} .. "
+                         f"{t_gyr[-1]:.6g} s) streams do not overlap in time", None if path is None else str(path))
     t = t_gyr[keep]
     acc_i = np.column_stack([np.interp(t, t_acc, acc[:, k]) for k in range(3)])
     return t, acc_i, gyr[keep]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imuhip.errors import InputError, UnitError
+from imuhip.errors import InputError, NonFiniteError, OutOfRangeError, UnitError
 
 G = 9.80665  # standard gravity, m/s^2
 
@@ -47,3 +47,52 @@ def check_units(acc: np.ndarray, gyr: np.ndarray, where: str) -> None:
         if peak > MAX_PLAUSIBLE_GYR:
             raise UnitError(f"{where}: angular rate reaches {peak:.0f} rad/s, impossible for a thigh: "
                             f"looks like deg/s, expected rad/s; declare the unit (--gyr-unit deg/s)")
+
+
+#: Largest |acceleration| component (m/s^2) and |angular rate| component (rad/s) any reader
+#: accepts: about 200 g and 5700 deg/s, beyond the range of every body-worn IMU.
+MAX_ABS_ACC = 2000.0
+MAX_ABS_GYR = 100.0
+#: Fewest samples a sensor needs (a rate, an interval, an angle all need two).
+MIN_SAMPLES = 2
+
+
+def check_range(acc: np.ndarray, gyr: np.ndarray, time: np.ndarray, path: str, sensor: str) -> None:
+    """OutOfRangeError at the first sample no IMU can measure (acc m/s^2, gyr rad/s, time s)."""
+    for values, limit, what, unit in ((acc, MAX_ABS_ACC, "acc", "m/s^2"), (gyr, MAX_ABS_GYR, "gyr", "rad/s")):
+        over = np.abs(values) > limit
+        if over.any():
+            i = int(np.flatnonzero(over.any(axis=1))[0])
+            k = int(np.flatnonzero(over[i])[0])
+            raise OutOfRangeError(f"sensor {sensor}: {what}_{'xyz'[k]} is {float(values[i, k]):.6g} {unit} at "
+                                  f"{float(time[i]):.6g} s ({int(over.any(axis=1).sum())} such sample(s)): beyond "
+                                  f"any IMU's range (|{what}| <= {limit:g} {unit})", path)
+
+
+def sensor_data(path, sensor: str, time, acc, gyr, meta: dict[str, str], check: bool = True):
+    """The checked `SensorData` of one sensor a reader has read: at least MIN_SAMPLES samples, every
+    value finite, time strictly increasing, values within an IMU's range and (unless `check` is
+    False) units plausible; meta gains `rate_hz` when it has none. Errors name `path` and `sensor`."""
+    from imuhip.recording import SensorData
+
+    where = str(path)
+    time, acc, gyr = (np.asarray(a, dtype=np.float64) for a in (time, acc, gyr))
+    if len(time) < MIN_SAMPLES:
+        raise InputError(f"sensor {sensor}: {len(time)} sample(s); a recording needs at least {MIN_SAMPLES}", where)
+    for values, what in ((time, "time"), (acc, "acc"), (gyr, "gyr")):
+        finite = np.isfinite(values) if values.ndim == 1 else np.isfinite(values).all(axis=1)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite)[0])
+            raise NonFiniteError(f"sensor {sensor}: {what} of sample {i + 1} is not finite "
+                                 f"({int((~finite).sum())} such sample(s))", where)
+    if check:
+        check_units(acc, gyr, f"{where}: sensor {sensor}")
+    check_range(acc, gyr, time, where, sensor)
+    meta = dict(meta)
+    try:
+        s = SensorData(time, acc, gyr, meta)
+    except InputError as exc:
+        raise type(exc)(f"sensor {sensor}: {exc.detail}", where) from None
+    meta.setdefault("rate_hz", f"{s.rate_hz:.4g}")
+    s.meta = {str(k): str(v) for k, v in meta.items()}
+    return s

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imuhip.errors import ColumnError, InputError
-from imuhip.io.streams import increasing, numeric, read_table
-from imuhip.io.units import G, check_units
-from imuhip.recording import Recording, SensorData
+from imuhip.errors import ColumnError, ValueFormatError
+from imuhip.io.streams import increasing, numeric, read_table, row_line
+from imuhip.io.units import G, sensor_data
+from imuhip.recording import Recording
 
 _ACC = r"^(a{axis}|acc(eleration)?\s*{axis})\s*\(g\)$"
 _GYR = r"^(w{axis}|(angular\s*velocity|gyro)\s*{axis})\s*\((deg/s|°/s)\)$"
@@ -40,11 +40,26 @@ def looks_like(head: str) -> bool:
     return _find(cols, _ACC) is not None and _find(cols, _GYR) is not None
 
 
-def _seconds(values: pd.Series) -> np.ndarray:
-    text = values.astype(str).str.strip()
-    stamps = pd.to_datetime(text, errors="coerce", format="mixed")
+#: Clock-time layouts tried in turn (one layout per file; no per-row guessing, which is slow).
+TIME_FORMATS = ("%H:%M:%S.%f", "%H:%M:%S", "ISO8601", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f")
+
+
+def _seconds(df: pd.DataFrame, column: str, path) -> np.ndarray:
+    """Clock times to seconds from the first, continuing past midnight; ValueFormatError at the
+    first value that reads in none of TIME_FORMATS."""
+    text = df[column].fillna("").astype(str).str.strip()
+    best = None
+    for fmt in TIME_FORMATS:
+        stamps = pd.to_datetime(text, errors="coerce", format=fmt)
+        if best is None or stamps.isna().sum() < best.isna().sum():
+            best = stamps
+        if not best.isna().any():
+            break
+    stamps = best
     if stamps.isna().any():
-        raise InputError("time column is not a clock time (HH:MM:SS.fff or date and time)")
+        i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+        raise ValueFormatError(f"{column} is {text.iloc[i][:40]!r}: expected a clock time (HH:MM:SS.fff or date and "
+                               f"time)", str(path), row_line(df, i))
     t = (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
     return t + 86400.0 * np.cumsum(np.concatenate([[0], np.diff(t) < -43200]))  # past midnight
 
@@ -57,14 +72,9 @@ def read_witmotion(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
     if not acc_cols or not gyr_cols or time_col is None:
         raise ColumnError(f"not a WitMotion export with time, ax(g).. and wx(deg/s).. columns; found "
                           f"{', '.join(df.columns)}", str(path), 1)
-    try:
-        t = _seconds(df[time_col])
-    except InputError as exc:
-        raise InputError(exc.detail, str(path)) from None
+    t = _seconds(df, time_col, path)
     acc = numeric(df, acc_cols, path) * G
     gyr = np.radians(numeric(df, gyr_cols, path))
     t, acc, gyr = increasing(t, acc, gyr)
-    check_units(acc, gyr, f"{path}: sensor {sensor}")
-    meta = {"device": "WitMotion", "protocol": "witmotion-export", "acc_unit": "g", "gyr_unit": "deg/s",
-            "rate_hz": f"{1 / np.median(np.diff(t)):.4g}"}
-    return Recording({sensor: SensorData(t, acc, gyr, meta)}, {"source": path.name, "app": "WitMotion"})
+    meta = {"device": "WitMotion", "protocol": "witmotion-export", "acc_unit": "g", "gyr_unit": "deg/s"}
+    return Recording({sensor: sensor_data(path, sensor, t, acc, gyr, meta)}, {"source": path.name, "app": "WitMotion"})

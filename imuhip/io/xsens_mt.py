@@ -9,22 +9,22 @@ counter (`Counter` or `PacketCounter`, 16-bit, wraps) divided by the sample rate
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from imuhip.errors import ColumnError, EmptyFileError, InputError
-from imuhip.io.streams import from_orientation
-from imuhip.io.units import check_units
-from imuhip.recording import Recording, SensorData
+from imuhip.errors import ColumnError, EmptyFileError, InputError, ValueFormatError
+from imuhip.io.streams import counter, from_orientation, numeric, read_table
+from imuhip.io.text import read_text
+from imuhip.io.units import sensor_data
+from imuhip.recording import Recording
 
 ACC = ("Acc_X", "Acc_Y", "Acc_Z")
 GYR = ("Gyr_X", "Gyr_Y", "Gyr_Z")
-_RATE = re.compile(r"(?:Sample|Update) rate:\s*([0-9.]+)\s*Hz", re.I)
+MAX_RATE_HZ = 10_000.0  # the fastest rate an MT exports
+_RATE = re.compile(r"(?:Sample|Update) rate:\s*([0-9]+(?:\.[0-9]*)?)\s*Hz", re.I)
 
 
 def looks_like(head: str) -> bool:
@@ -42,16 +42,17 @@ def read_xsens_mt(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
     """Read an MT Manager export into a one-sensor Recording: acceleration plus the gyroscope, or
     plus the orientation matrix `Mat[i][j]` (angular rate then comes from the orientations)."""
     path_s = str(path)
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    text = read_text(path)
     lines = text.splitlines()
-    preamble = [ln for ln in lines[:50] if ln.startswith("//")]
-    m = _RATE.search("\n".join(preamble))
-    rate = float(m.group(1)) if m else None
-    header_idx = len(preamble)
+    header_idx = next((i for i, ln in enumerate(lines) if not ln.startswith("//")), len(lines))
+    rate_at = next((i for i, ln in enumerate(lines[:header_idx]) if _RATE.search(ln)), None)
+    rate = float(_RATE.search(lines[rate_at]).group(1)) if rate_at is not None else None
+    if rate is not None and not 0 < rate <= MAX_RATE_HZ:
+        raise ValueFormatError(f"sample rate {rate:g} Hz: expected 0 < rate <= {MAX_RATE_HZ:g} Hz", path_s,
+                               rate_at + 1)
     if header_idx >= len(lines):
         raise EmptyFileError("no header after the // preamble", path_s, header_idx)
-    df = pd.read_csv(io.StringIO("\n".join(lines[header_idx:])), sep="\t", dtype=float)
-    df.columns = [c.strip() for c in df.columns]
+    df = read_table(path, text=text, skip=header_idx)
     mat = [f"Mat[{i}][{j}]" for i in (1, 2, 3) for j in (1, 2, 3)]
     has_gyr = all(c in df.columns for c in GYR)
     has_mat = all(c in df.columns for c in mat)
@@ -60,25 +61,25 @@ def read_xsens_mt(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
         raise ColumnError(f"no {', '.join(missing)} column(s): an angle needs acceleration and "
                           f"angular rate; found {', '.join(c for c in df.columns if not c.startswith('Unnamed'))}",
                           path_s, header_idx + 1)
-    if len(df) == 0:
-        raise EmptyFileError("no data rows after the header", path_s, header_idx + 1)
-    if "SampleTimeFine" in df.columns and df["SampleTimeFine"].notna().all() and len(df):
-        time = unwrap(df["SampleTimeFine"].to_numpy(np.int64), 2**32) * 1e-4
+    if "SampleTimeFine" in df.columns and df["SampleTimeFine"].notna().all():
+        time = unwrap(counter(df, "SampleTimeFine", 2**32, path_s), 2**32) * 1e-4
     else:
         counter_col = next((c for c in ("Counter", "PacketCounter") if c in df.columns), None)
         if counter_col is None or rate is None:
             raise InputError("no SampleTimeFine, and no packet counter with a stated sample rate", path_s)
-        time = unwrap(df[counter_col].to_numpy(np.int64), 2**16) / rate
+        time = unwrap(counter(df, counter_col, 2**16, path_s), 2**16) / rate
     time = time - time[0]
-    acc = df[list(ACC)].to_numpy()
+    acc = numeric(df, list(ACC), path_s)
     meta = {"device": "Xsens MT", "protocol": "xsens-mt-manager-text", "acc_unit": "m/s^2", "gyr_unit": "rad/s"}
     if has_gyr:
-        gyr = df[list(GYR)].to_numpy()
+        gyr = numeric(df, list(GYR), path_s)
     else:  # orientation matrix (sensor to global, Z up) only: angular rate from consecutive orientations
-        R = df[mat].to_numpy().reshape(-1, 3, 3)
+        if len(df) < 2:
+            raise InputError(f"{len(df)} data row(s): angular rate from orientations needs at least 2", path_s)
+        R = numeric(df, mat, path_s).reshape(-1, 3, 3)
         _, gyr = from_orientation(time, R, np.array([0.0, 0.0, 1.0]), acc=acc)
         meta["gyr_unit"] = "rad/s (from consecutive orientation matrices)"
-    check_units(acc, gyr, f"{path_s}: sensor {sensor}")
     if rate:
         meta["rate_hz"] = f"{rate:g}"
-    return Recording({sensor: SensorData(time, acc, gyr, meta)}, {"source": Path(path).name})
+    return Recording({sensor: sensor_data(path_s, sensor, time, acc, gyr, meta)}, {"source": Path(path).name})
+

@@ -20,7 +20,9 @@ else:  # pragma: no cover
 
 COMPARISONS = (">=", "<=", "<", ">", "between")
 METRICS = ("longest_hold_s", "reps_per_set", "mean_top_hold_s", "angle_above_horizontal_deg",
-           "median_peak_flexion_deg", "abs_symmetry_angle_pct")
+           "median_peak_flexion_deg", "limb_symmetry_index_pct")
+SYMMETRY_KINDS = ("duration", "peak_angle", "count")  # kind of metric a limb_symmetry_index_pct rule judges
+IMUHIP_CHOICE = "imuhip's choice (no published cut-off)"
 
 
 class CatalogError(ImuhipError):
@@ -38,8 +40,12 @@ class Rule:
     unit: str
     meaning: str
     source: dict
+    kind: str = ""  # limb_symmetry_index_pct rules: one of SYMMETRY_KINDS
 
     def citation(self) -> str:
+        """Article file:line and/or paper; IMUHIP_CHOICE where imuhip chose the value."""
+        if self.source.get("choice") == "imuhip":
+            return IMUHIP_CHOICE
         art = self.source.get("article")
         where = f"{art}:{self.source['line']}" if art else ""
         paper = self.source.get("paper", "")
@@ -69,10 +75,17 @@ def _rule(entry: dict, where: str) -> Rule:
         else:
             value = float(value)
         src = dict(entry["source"])
-        if not (("article" in src and isinstance(src.get("line"), int)) or "paper" in src):
-            raise ValueError("source needs article and line (integer), or paper")
+        if src.get("choice") == "imuhip":
+            if "article" in src or "paper" in src:
+                raise ValueError("a value imuhip chose carries no citation: drop article / paper")
+        elif not (("article" in src and isinstance(src.get("line"), int)) or "paper" in src):
+            raise ValueError("source needs article and line (integer), or paper, or choice = \"imuhip\"")
+        kind = str(entry.get("kind", ""))
+        if (entry["metric"] == "limb_symmetry_index_pct") != bool(kind) or (kind and kind not in SYMMETRY_KINDS):
+            raise ValueError(f"limb_symmetry_index_pct rules need kind = one of {', '.join(SYMMETRY_KINDS)} "
+                             f"(and only they take a kind); got {kind!r}")
         return Rule(str(entry["id"]), str(entry["drill"]), entry["metric"], entry["comparison"], value,
-                    float(entry.get("borderline", 0.0)), str(entry["unit"]), str(entry["meaning"]), src)
+                    float(entry.get("borderline", 0.0)), str(entry["unit"]), str(entry["meaning"]), src, kind)
     except (ValueError, TypeError) as exc:
         raise CatalogError(f"{where}: rule {name!r}: {exc}") from None
 

@@ -1,6 +1,6 @@
 """The results of an analysis as pandas DataFrames, one row per event, with units in the names.
 
-    from imuhip.report.frames import holds_df, reps_df, strides_df, metrics_df, verdicts_df
+    from imuhip.report.frames import holds_df, reps_df, strides_df, metrics_df, symmetry_df, verdicts_df
 
 Columns (every name ends in its unit: _s seconds, _deg degrees, _pct percent):
 
@@ -10,11 +10,13 @@ Columns (every name ends in its unit: _s seconds, _deg degrees, _pct percent):
   drill, pelvis_tilt_deg
 - strides_df: side, start_s, end_s, duration_s, peak_time_s, peak_flexion_deg,
   peak_extension_deg, range_deg, peak_adduction_deg, drill
-- metrics_df: one row per left/right metric: metric ('drill.name'), unit, left, right,
-  difference (left - right, in unit), symmetry_index_pct, symmetry_angle_pct, ci95_low_pct,
-  ci95_high_pct, n_left, n_right, flagged, lower_side, threshold_sa_pct
+- metrics_df: the analysis's metrics table (`Analysis.metrics()`): drill, side, metric, value,
+  unit, n events, detail, confidence, origin
+- symmetry_df: one row per left/right metric: metric ('drill.name'), kind, unit, left, right,
+  difference (left - right, in unit), lsi_pct, symmetry_angle_pct, ci95_low_pct, ci95_high_pct
+  (of the LSI; empty for a single event), n_left, n_right, lower_side, flagged, note
 - verdicts_df: one row per judged check: rule_id, drill, side, metric, value, unit, verdict,
-  requirement, meaning, citation (article file:line), source_title, quote, detail
+  requirement, meaning, citation (article file:line), source_title, quote, detail, confidence
 """
 
 from __future__ import annotations
@@ -47,16 +49,21 @@ def strides_df(a: Analysis) -> pd.DataFrame:
 
 
 def metrics_df(a: Analysis) -> pd.DataFrame:
-    """Left against right per metric, with the symmetry angle and its 95 % CI."""
+    """The metrics table: one row per drill, side and metric."""
+    return a.metrics()
+
+
+def symmetry_df(a: Analysis) -> pd.DataFrame:
+    """Left against right per metric, with the limb symmetry index and its 95 % CI."""
     df = _frame(a.symmetry, Symmetry)
     ci = df.pop("ci95")
-    df.insert(df.columns.get_loc("symmetry_angle_pct") + 1, "ci95_low_pct", [c[0] for c in ci])
-    df.insert(df.columns.get_loc("ci95_low_pct") + 1, "ci95_high_pct", [c[1] for c in ci])
+    df.insert(df.columns.get_loc("symmetry_angle_pct") + 1, "ci95_low_pct", [c[0] if c else None for c in ci])
+    df.insert(df.columns.get_loc("ci95_low_pct") + 1, "ci95_high_pct", [c[1] if c else None for c in ci])
     return df
 
 
 def verdicts_df(verdicts: list[Verdict]) -> pd.DataFrame:
     """Every judged check (the verdicts of `imuhip.report.verdicts`)."""
     order = ["rule_id", "drill", "side", "metric", "value", "unit", "verdict", "requirement", "meaning", "citation",
-             "source_title", "quote", "detail"]
+             "source_title", "quote", "detail", "confidence"]
     return _frame(verdicts, Verdict)[order]

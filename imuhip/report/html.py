@@ -18,7 +18,7 @@ import numpy as np
 from imuhip import __version__
 from imuhip.analysis import Analysis
 from imuhip.report import plots
-from imuhip.report.labels import NO_VALUE, drill_label, metric_label, value_text
+from imuhip.report.labels import NO_VALUE, drill_label, metric_label, value_text, warning_text
 from imuhip.report.verdicts import Verdict
 
 e = html.escape
@@ -140,8 +140,8 @@ def summary_rows(a: Analysis, verdicts: list[Verdict]) -> list[DrillRow]:
             if v.side != "both":
                 continue
             s = sym.get(v.metric)
-            lower = f", {s.lower_side} lower" if s is not None and s.flagged else ""
-            row.balance.append(Check(metric_label(v.metric) + lower, f"{v.value:.1f} % apart", v.verdict))
+            text = s.describe_lower() if s is not None else f"LSI {v.value:.1f} %"
+            row.balance.append(Check(metric_label(v.metric), text, v.verdict))
             for side in ("left", "right"):
                 if s is not None and not getattr(row, side):
                     getattr(row, side).append(Check(metric_label(v.metric), value_text(getattr(s, side), s.unit),
@@ -160,6 +160,14 @@ def _cell(cls: str, label: str, checks: list[Check]) -> str:
     return f"<div class='cell {cls}'><span class='side-label'>{label}</span>{body}</div>"
 
 
+def _origin(a: Analysis, drill: str) -> str:
+    """'recognised from the data (confidence 0.85)' for a drill nobody marked, else ''."""
+    found = [s.confidence for s in a.segments if s.drill == drill and s.origin == "detected"]
+    if not found:
+        return ""
+    return f"<small class='origin'>recognised from the data (confidence {min(found):.2f})</small>"
+
+
 def summary_html(a: Analysis, verdicts: list[Verdict]) -> str:
     """The one-screen summary: a headline count, then a row per drill (left, right, balance)."""
     counts = {w: sum(v.verdict == w for v in verdicts) for w in ("fail", "borderline", "pass")}
@@ -173,7 +181,7 @@ def summary_html(a: Analysis, verdicts: list[Verdict]) -> str:
                 "Measured values are shown without a verdict.</p>")
     rows = "".join(
         f"<div class='grid sumrow' data-drill='{e(r.drill)}'><div class='drill'><b>{e(drill_label(r.drill))}</b>"
-        f"<small>{e(r.meaning)}</small></div>{_cell('left', 'Left', r.left)}{_cell('right', 'Right', r.right)}"
+        f"<small>{e(r.meaning)}</small>{_origin(a, r.drill)}</div>{_cell('left', 'Left', r.left)}{_cell('right', 'Right', r.right)}"
         f"{_cell('balance', 'Left vs right', r.balance)}</div>" for r in summary_rows(a, verdicts))
     return (f"<section id='summary'><h2>Summary</h2>{head}<div class='grid sumhead'><span>Drill</span>"
             f"<span class='left'>Left</span><span class='right'>Right</span><span>Left vs right</span></div>"
@@ -187,8 +195,8 @@ def _detail(a: Analysis, v: Verdict) -> str:
     s = next((s for s in a.symmetry if s.metric == v.metric), None)
     if s is None:
         return ""
-    return (f"left {value_text(s.left, s.unit, 2)}, right {value_text(s.right, s.unit, 2)}"
-            + (f"; {s.lower_side} lower, beyond the athlete's own variation" if s.flagged else ""))
+    return (f"left {value_text(s.left, s.unit, 2)}, right {value_text(s.right, s.unit, 2)}; {s.describe_lower()}"
+            + (f"; {s.note}" if s.note else ""))
 
 
 def checks_html(a: Analysis, verdicts: list[Verdict]) -> str:
@@ -206,18 +214,22 @@ def checks_html(a: Analysis, verdicts: list[Verdict]) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
+KIND_WORDS = {"symmetry_duration": "hold times", "symmetry_peak_angle": "peak angles", "symmetry_count": "counts"}
+
+
 def sources_html(verdicts: list[Verdict]) -> str:
     """One entry per rule used: what it asks, the exact quote, and the article's title."""
     items = []
     for n, rule_id in enumerate(dict.fromkeys(v.rule_id for v in verdicts), 1):
         v = next(v for v in verdicts if v.rule_id == rule_id)
-        what = ("Every drill: left/right difference" if v.side == "both"
+        what = (f"Every drill: left/right symmetry of {KIND_WORDS.get(rule_id, 'each metric')}" if v.side == "both"
                 else f"{drill_label(v.drill)}: {metric_label(v.metric)}")
         quote = f"<blockquote>&ldquo;{e(v.quote)}&rdquo;</blockquote>" if v.quote else ""
+        title = v.source_title or v.citation  # imuhip's own choices say so, with no citation
         _, _, paper = v.citation.partition("; ")
         also = f"<br><small>and {e(paper)}</small>" if paper and paper != v.source_title else ""
         items.append(f"<li id='source-{n}'><b>{e(what)} {e(v.requirement)}</b>"
-                     f"{quote}<small>{e(v.source_title)}</small>{also}</li>")
+                     f"{quote}<small>{e(title)}</small>{also}</li>")
     return "<ol class='sources'>" + "".join(items) + "</ol>"
 
 
@@ -289,16 +301,17 @@ def render_html(a: Analysis, verdicts: list[Verdict], athlete: str | None = None
         parts.append("<h2>Every check</h2>" + checks_html(a, verdicts))
     parts.append(bars_html(a))
     if a.symmetry:
-        rows = [(s.metric, s.symmetry_angle_pct, s.ci95[0], s.ci95[1], s.flagged) for s in a.symmetry]
+        nan = float("nan")
+        rows = [(s.metric, s.lsi_pct, *(s.ci95 or (nan, nan)), s.flagged) for s in a.symmetry]
         parts.append("<h2>Left against right</h2><figure id='symmetry-plot'>"
-                     f"{plots.symmetry_chart(rows, a.options.symmetry_threshold_sa_pct)}"
-                     "<figcaption class='small'>Red: a difference larger than the athlete's own rep-to-rep "
-                     "variation.</figcaption></figure>")
+                     f"{plots.symmetry_chart(rows, a.options.symmetry_min_lsi_pct)}"
+                     "<figcaption class='small'>Limb symmetry index: the lower side as a share of the higher. "
+                     f"Red: below {a.options.symmetry_min_lsi_pct:g} %.</figcaption></figure>")
     parts.append(runs_html(a))
     if verdicts:
         parts.append("<h2 id='sources'>Sources</h2>" + sources_html(verdicts))
     if a.warnings:
-        parts.append("<h2>Warnings</h2><ul class='warn'>" + "".join(f"<li>{e(w)}</li>" for w in a.warnings) + "</ul>")
+        parts.append("<h2>Warnings</h2><ul class='warn'>" + "".join(f"<li>{e(warning_text(w))}</li>" for w in a.warnings) + "</ul>")
     parts.append(f"<p class='small'>Made by imuhip {__version__} on {datetime.now(timezone.utc):%Y-%m-%d}.</p>"
                  "</body></html>")
     return "\n".join(p for p in parts if p)

@@ -7,6 +7,7 @@ these. An unknown name (a user's own drill or rule) falls back to its words with
 from __future__ import annotations
 
 import math
+import re
 
 DRILLS = {
     "standing_knee_raise": "Standing knee raise", "seated_hip_flexor": "Seated hip-flexor drill",
@@ -20,7 +21,7 @@ DRILLS = {
 METRICS = {
     "longest_hold_s": "longest hold", "reps_per_set": "reps per set", "mean_top_hold_s": "hold at the top",
     "angle_above_horizontal_deg": "thigh above horizontal", "median_peak_flexion_deg": "knee drive",
-    "abs_symmetry_angle_pct": "left/right difference", "peak_flexion_deg": "knee drive",
+    "limb_symmetry_index_pct": "left/right symmetry (LSI)", "peak_flexion_deg": "knee drive",
     "range_deg": "thigh range", "peak_angle_deg": "peak angle", "top_hold_s": "hold at the top",
     "hold_duration_s": "hold time",
 }
@@ -79,3 +80,8 @@ def text_table(header: tuple[str, ...], rows: list[tuple], right: tuple[int, ...
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     return "\n".join("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
                      .rstrip() for r in cells)
+
+
+def warning_text(w: str) -> str:
+    """A warning in plain words: sensor names as people say them ('left_thigh' -> 'left thigh')."""
+    return re.sub(r"\b(left|right)_(thigh|shank|foot)\b", r"\1 \2", w)

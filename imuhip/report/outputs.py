@@ -9,7 +9,7 @@ from pathlib import Path
 
 from imuhip.analysis import Analysis
 from imuhip.analysis.text import summary
-from imuhip.report.frames import holds_df, metrics_df, reps_df, strides_df, verdicts_df
+from imuhip.report.frames import holds_df, metrics_df, reps_df, strides_df, symmetry_df, verdicts_df
 from imuhip.report.labels import drill_label, metric_label, text_table, value_text
 from imuhip.report.verdicts import Verdict
 
@@ -25,12 +25,12 @@ def report_dict(a: Analysis, verdicts: list[Verdict], athlete: str | None = None
 
 
 def write_csv_tables(a: Analysis, verdicts: list[Verdict], folder: str | os.PathLike) -> list[Path]:
-    """holds.csv, reps.csv, strides.csv, verdicts.csv, symmetry.csv in `folder` (created); columns as
-    in `imuhip.report.frames`."""
+    """holds.csv, reps.csv, strides.csv, verdicts.csv, symmetry.csv, metrics.csv in `folder` (created);
+    columns as in `imuhip.report.frames`."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     tables = {"holds": holds_df(a), "reps": reps_df(a), "strides": strides_df(a), "verdicts": verdicts_df(verdicts),
-              "symmetry": metrics_df(a)}
+              "symmetry": symmetry_df(a), "metrics": metrics_df(a)}
     paths = []
     for name, df in tables.items():
         p = out / f"{name}.csv"

@@ -130,29 +130,30 @@ def per_item_bars(values: dict[str, list[float]], unit: str, item: str, label: s
     return svg(fig, titles)
 
 
-def symmetry_chart(rows: list[tuple[str, float, float, float, bool]], threshold_pct: float) -> str:
-    """Symmetry angle per metric with its 95 % CI.
+def symmetry_chart(rows: list[tuple[str, float, float, float, bool]], min_lsi_pct: float) -> str:
+    """Limb symmetry index per metric with its 95 % CI.
 
     Parameters
     ----------
-    rows : (metric key 'drill.metric', symmetry angle %, CI low %, CI high %, flagged) per metric.
-    threshold_pct : the symmetry angle beyond which a difference counts, %.
+    rows : (metric key 'drill.metric', LSI %, CI low %, CI high %, flagged) per metric; the CI
+        is nan for a single event per side.
+    min_lsi_pct : the LSI below which a difference is flagged, %.
     """
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.32 * len(rows) + 1.0))
     titles = {}
-    for i, (key, sa, lo, hi, flagged) in enumerate(rows):
-        lo = lo if np.isfinite(lo) else sa
-        hi = hi if np.isfinite(hi) else sa
-        ax.errorbar([sa], [i], xerr=[[sa - lo], [hi - sa]], fmt="none", ecolor="#888", capsize=3)
+    for i, (key, lsi, lo, hi, flagged) in enumerate(rows):
+        lo = lo if np.isfinite(lo) else lsi
+        hi = hi if np.isfinite(hi) else lsi
+        ax.errorbar([lsi], [i], xerr=[[lsi - lo], [hi - lsi]], fmt="none", ecolor="#888", capsize=3)
         gid = f"sym-{i}"
-        ax.scatter([sa], [i], color="#cf222e" if flagged else "#57606a", zorder=3, gid=gid)
-        titles[gid] = f"{_metric_name(key)}: {sa:+.2f} % (95 % CI {lo:+.2f} to {hi:+.2f} %)"
-    for v in (-threshold_pct, threshold_pct):
-        ax.axvline(v, color="#cf222e", ls=":", lw=0.8)
-    ax.axvline(0, color="#333", lw=0.6)
+        ax.scatter([lsi], [i], color="#cf222e" if flagged else "#57606a", zorder=3, gid=gid)
+        spread = f"95 % CI {lo:.1f} to {hi:.1f} %" if hi > lo else "single event: no variability estimate"
+        titles[gid] = f"{_metric_name(key)}: LSI {lsi:.1f} % ({spread})"
+    ax.axvline(min_lsi_pct, color="#cf222e", ls=":", lw=0.8)
+    ax.axvline(100, color="#333", lw=0.6)
     ax.set_yticks(range(len(rows)), [_metric_name(r[0]) for r in rows])
     ax.invert_yaxis()
-    ax.set_xlabel("symmetry angle (%): above 0 = left lower, below 0 = right lower; bars = 95 % CI")
+    ax.set_xlabel("limb symmetry index (%): lower side / higher side, 100 = alike; bars = 95 % CI")
     return svg(fig, titles)
 
 

@@ -1,12 +1,14 @@
-"""Verdicts: every analysed metric that has a rule, judged pass / borderline / fail, per side."""
+"""Verdicts: every row of the metrics table that has a rule, judged pass / borderline / fail, per side;
+and each left/right comparison against the symmetry rule of its kind of metric."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+import pandas as pd
 
 from imuhip.analysis import Analysis
+from imuhip.analysis.metrics import metrics_table
 from imuhip.report.catalog import Rule
 from imuhip.report.labels import requirement_text
 
@@ -29,6 +31,7 @@ class Verdict:
     requirement: str = ""  # the pass range in words, e.g. "at least 30 s"
     source_title: str = ""  # the article's title, shown with the quote
     quote: str = ""  # the exact words of the article (or paper) the rule comes from
+    confidence: float = 1.0  # of the segments judged (recognised ones below 1)
 
 
 def judge(rule: Rule, v: float) -> str:
@@ -42,33 +45,12 @@ def judge(rule: Rule, v: float) -> str:
     return "pass" if ok else "borderline" if near else "fail"
 
 
-def _values(a: Analysis, rule: Rule):
-    """(side, value, detail) triples of the rule's metric in this analysis."""
-    m, d = rule.metric, rule.drill
-    if m == "longest_hold_s":
-        for side in a.sides:
-            hs = [h for h in a.holds if h.drill == d and h.side == side]
-            if hs:
-                yield side, max(h.duration_s for h in hs), f"{len(hs)} hold(s)"
-    elif m == "reps_per_set":
-        for side in a.sides:
-            rs = [r for r in a.reps if r.drill == d and r.side == side]
-            for k in sorted({r.set_index for r in rs}):
-                yield side, float(sum(r.set_index == k for r in rs)), f"set {k + 1}"
-    elif m == "mean_top_hold_s":
-        for side in a.sides:
-            rs = [r.top_hold_s for r in a.reps if r.drill == d and r.side == side]
-            if rs:
-                yield side, float(np.mean(rs)), f"mean of {len(rs)} reps"
-    elif m == "angle_above_horizontal_deg":
-        for t in a.table_test:
-            yield t["side"], t["angle_above_horizontal_deg"], ""
-    elif m == "median_peak_flexion_deg":
-        family = RUN_FAMILY.get(d, {d})
-        for side in a.sides:
-            ps = [s.peak_flexion_deg for s in a.strides if s.drill in family and s.side == side]
-            if ps:
-                yield side, float(np.median(ps)), f"{len(ps)} strides"
+def _values(metrics: pd.DataFrame, rule: Rule):
+    """(drill, side, value, detail, confidence) of the rule's metric in the metrics table."""
+    family = RUN_FAMILY.get(rule.drill, {rule.drill})
+    rows = metrics[(metrics["metric"] == rule.metric) & metrics["drill"].isin(family)]
+    for r in rows.itertuples(index=False):
+        yield r.drill, r.side, r.value, r.detail, r.confidence
 
 
 def _shown(rule: Rule) -> tuple[str, str, str]:
@@ -79,21 +61,24 @@ def _shown(rule: Rule) -> tuple[str, str, str]:
 
 
 def verdicts(a: Analysis, rules: dict[str, Rule]) -> list[Verdict]:
+    """Every rule judged on the metrics table (and the symmetry comparisons), per side."""
+    metrics = metrics_table(a)
     out = []
     for rule in rules.values():
-        if rule.metric == "abs_symmetry_angle_pct":
+        if rule.metric == "limb_symmetry_index_pct":
             for s in a.symmetry:
-                if rule.drill not in ("*", s.metric.split(".")[0]):
+                drill = s.metric.split(".")[0]
+                if rule.drill not in ("*", drill) or rule.kind != s.kind:
                     continue
-                v = abs(s.symmetry_angle_pct)
-                verdict = "fail" if s.flagged else "pass" if v < rule.value else "borderline"
-                detail = (f"{s.metric}: left {s.left:.2f}, right {s.right:.2f} {s.unit}; "
-                          f"95% CI {s.ci95[0]:+.2f}..{s.ci95[1]:+.2f} %"
-                          + (f"; {s.lower_side} lower" if s.flagged else ""))
-                out.append(Verdict(rule.id, s.metric.split(".")[0], "both", s.metric, v, rule.unit, verdict,
-                                   rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule)))
+                spread = f"95% CI {s.ci95[0]:.1f}..{s.ci95[1]:.1f} %" if s.ci95 else s.note
+                detail = (f"{s.metric}: left {s.left:.2f}, right {s.right:.2f} {s.unit}; {s.describe_lower()}; "
+                          f"{spread}")
+                rows = metrics[metrics["drill"] == drill]
+                conf = float(rows["confidence"].min()) if len(rows) else 1.0
+                out.append(Verdict(rule.id, drill, "both", s.metric, s.lsi_pct, rule.unit, judge(rule, s.lsi_pct),
+                                   rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule), conf))
             continue
-        for side, v, detail in _values(a, rule):
-            out.append(Verdict(rule.id, rule.drill, side, rule.metric, float(v), rule.unit, judge(rule, v),
-                               rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule)))
+        for drill, side, v, detail, conf in _values(metrics, rule):
+            out.append(Verdict(rule.id, drill, side, rule.metric, float(v), rule.unit, judge(rule, v),
+                               rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule), float(conf)))
     return out

@@ -25,7 +25,7 @@ from imuhip.errors import SimulationError
 from imuhip.io.imuhip_csv import write_csv
 from imuhip.recording import Recording, SensorData
 from imuhip.simulate import imu
-from imuhip.simulate.scenarios import RUN_SPEEDS, SCENARIOS, SIDES, Asymmetry, Body, build
+from imuhip.simulate.scenarios import POSTURES, RUN_SPEEDS, SCENARIOS, SIDES, TURNS, Asymmetry, Body, add_turns, build
 
 __all__ = ["SCENARIOS", "SimOptions", "Simulation", "simulate", "write_simulation", "truth_path"]
 
@@ -53,6 +53,9 @@ class SimOptions:
     hold_s: dict = field(default_factory=lambda: {"left": 30.0, "right": 30.0})
     knee_drive: dict = field(default_factory=lambda: {"left": 1.0, "right": 1.0})
     table_hover_deg: dict = field(default_factory=lambda: {"left": -6.0, "right": -6.0})
+    start: str = "standing"  # field_session: the posture it begins in (standing, seated, lying, kneeling)
+    turns: str = "none"  # heading changes over the whole session: none, shuttle, bend, figure8, cutting
+    restrap_s: dict = field(default_factory=dict)  # sensor name -> time (s) it is strapped on anew
 
 
 @dataclass
@@ -80,15 +83,19 @@ def _truth_frame(body: Body, name: str, t: np.ndarray) -> pd.DataFrame:
 
 
 def true_events(body: Body) -> dict[str, list[dict]]:
-    """Holds, reps, strides and positions measured on the true angles (1 kHz grid)."""
+    """Holds, reps, strides, positions and drill segments measured on the true angles (1 kHz
+    grid). Linear in the duration: each event looks only at its own stretch of the grid."""
     t = np.arange(0.0, body.t, 1.0 / TRUTH_RATE)
     elev = {s: body.thigh[s]["elevation"](t) for s in SIDES}
     abd = {s: body.thigh[s]["abduction"](t) for s in SIDES}
-    ev: dict[str, list[dict]] = {"holds": [], "reps": [], "strides": [], "positions": [], "runs": []}
+    ev: dict[str, list[dict]] = {"holds": [], "reps": [], "strides": [], "positions": [], "runs": [],
+                                 "segments": list(body.segments)}
     for h in body.events["holds"]:
         s = h["side"]
-        win = (t >= h["programmed_start_s"]) & (t <= h["programmed_end_s"])
-        for a, b in true_runs(win & (elev[s] >= HOLD_THRESHOLD_DEG)):
+        lo, hi = np.searchsorted(t, [h["programmed_start_s"], h["programmed_end_s"]], side="left")
+        hi = int(np.searchsorted(t, h["programmed_end_s"], side="right"))
+        for a, b in true_runs(elev[s][lo:hi] >= HOLD_THRESHOLD_DEG):
+            a, b = a + lo, b + lo
             seg = elev[s][a:b]
             ev["holds"].append(dict(side=s, threshold_deg=HOLD_THRESHOLD_DEG, start_s=t[a], end_s=t[b - 1],
                                     duration_s=t[b - 1] - t[a], mean_angle_deg=seg.mean(),
@@ -120,8 +127,8 @@ def true_events(body: Body) -> dict[str, list[dict]]:
                                    strides=len(times)))
     for pos in body.events["positions"]:
         s = pos["side"]
-        win = (t >= pos["start_s"]) & (t < pos["end_s"])
-        ev["positions"].append(dict(pos, mean_angle_deg=float(elev[s][win].mean())))
+        lo, hi = np.searchsorted(t, [pos["start_s"], pos["end_s"]])
+        ev["positions"].append(dict(pos, mean_angle_deg=float(elev[s][lo:hi].mean())))
     return plain(ev)
 
 
@@ -132,11 +139,20 @@ def simulate(scenario: str, options: SimOptions | None = None, **kwargs) -> Simu
     options = options or SimOptions(**kwargs)
     if options.mounting not in ("random", "aligned") or options.placement not in ("random", "front", "side"):
         raise SimulationError("mounting must be 'random' or 'aligned'; placement 'random', 'front' or 'side'")
+    if options.start not in POSTURES or options.turns not in TURNS:
+        raise SimulationError(f"start must be one of {', '.join(POSTURES)}; turns one of {', '.join(TURNS)}")
+    if options.start != "standing" and scenario != "field_session":
+        raise SimulationError("only field_session can start in another posture than standing")
+    unknown = set(options.restrap_s) - set(_sensor_names(options))
+    if unknown:
+        raise SimulationError(f"restrap: no sensor {', '.join(sorted(unknown))} in this session")
     if not 1.0 <= options.rate_hz <= 5000.0:
         raise SimulationError(f"rate_hz {options.rate_hz} is outside 1..5000 Hz")
     rng = np.random.default_rng(options.seed)
     body = Body(rng, Asymmetry(dict(options.hold_s), dict(options.knee_drive), dict(options.table_hover_deg)))
-    build(scenario, body, options.duration_s)
+    build(scenario, body, options.duration_s, options.start)
+    if options.turns != "none":
+        add_turns(body, options.turns, 3.0, body.t - 3.0)
 
     sensors, truth, mounting = {}, {}, {}
     for name in _sensor_names(options):
@@ -148,15 +164,27 @@ def simulate(scenario: str, options: SimOptions | None = None, **kwargs) -> Simu
             place = "sacrum"
         t = imu.sample_times(srng, body.t, options.rate_hz, options.jitter_s, options.drop)
         acc, gyr = imu.ideal_imu(body, name, t, mount, imu.lever_arm(name, place))
+        mounts = [mount]
+        if name in options.restrap_s:
+            # Strapped on anew, any way round: the same motion seen through another mounting.
+            again = Rotation.random(random_state=np.random.default_rng([options.seed, len(name), 7])).as_matrix()
+            later = t >= options.restrap_s[name]
+            turn = again.T @ mount
+            acc[later], gyr[later] = acc[later] @ turn.T, gyr[later] @ turn.T
+            mounts.append(again)
         acc, gyr = imu.sensor_errors(srng, t, acc, gyr, options.acc_noise, options.gyr_noise,
                                      options.gyr_bias, options.bias_drift)
         sensors[name] = SensorData(t, acc, gyr, {"device": "imuhip simulator", "protocol": "simulated",
                                                  "rate_hz": f"{options.rate_hz:g}", "placement": place})
         truth[name] = _truth_frame(body, name, t)
         mounting[name] = {"placement": place, "sensor_to_segment": mount.tolist()}
+        if len(mounts) > 1:
+            mounting[name]["restrap_s"] = options.restrap_s[name]
+            mounting[name]["sensor_to_segment_after"] = mounts[1].tolist()
     meta = {"athlete": "Simulated Athlete", "source": f"synthetic: imuhip {__version__} simulate {scenario} "
             f"--seed {options.seed} --rate {options.rate_hz:g}", "synthetic": "true", "scenario": scenario}
-    rec = Recording(sensors, meta, body.annotations)
+    # A field session is recorded as people record: no annotations (the truth keeps the segments).
+    rec = Recording(sensors, meta, [] if scenario == "field_session" else body.annotations)
     return Simulation(scenario, options, rec, truth, true_events(body), mounting)
 
 

@@ -36,20 +36,26 @@ def side_sign(side: str) -> float:
     return 1.0 if side == "left" else -1.0
 
 
+def heading_rotation(body: Body, t: np.ndarray) -> np.ndarray:
+    """The body's heading (N, 3, 3): a rotation about world up (turns, bends)."""
+    return _rot(1, np.radians(body.pelvis["heading"](t)))
+
+
 def thigh_rotation(body: Body, side: str, t: np.ndarray) -> np.ndarray:
-    """World orientation of the thigh frame (N, 3, 3): Rz(elev) Rx(s abd) Ry(s rot)."""
+    """World orientation of the thigh frame (N, 3, 3): Ry(heading) Rz(elev) Rx(s abd) Ry(s rot)."""
     tr, s = body.thigh[side], side_sign(side)
-    return (_rot(2, np.radians(tr["elevation"](t)))
+    return (heading_rotation(body, t)
+            @ _rot(2, np.radians(tr["elevation"](t)))
             @ _rot(0, s * np.radians(tr["abduction"](t)))
             @ _rot(1, s * np.radians(tr["rotation"](t))))
 
 
 def pelvis_rotation(body: Body, t: np.ndarray) -> np.ndarray:
-    return _rot(2, np.radians(body.pelvis["tilt"](t)))
+    return heading_rotation(body, t) @ _rot(2, np.radians(body.pelvis["tilt"](t)))
 
 
-def pelvis_position(body: Body, t: np.ndarray) -> np.ndarray:
-    """Pelvis centre (N, 3) in m, with foot-strike impacts as damped vertical oscillations."""
+def pelvis_height(body: Body, t: np.ndarray) -> np.ndarray:
+    """Pelvis centre height (N,) in m, with foot-strike impacts as damped vertical oscillations."""
     y = body.pelvis["height"](t)
     for imp in body.impacts:
         lo, hi = np.searchsorted(t, [imp.time, imp.time + 12 * imp.decay])
@@ -58,18 +64,39 @@ def pelvis_position(body: Body, t: np.ndarray) -> np.ndarray:
             w = 2 * np.pi * imp.freq
             # x^2 e^-x envelope: starts with zero velocity and acceleration (no step).
             y[lo:hi] += imp.peak / (0.54 * w**2) * x * x * np.exp(-x) * np.sin(w * imp.decay * x)
-    return np.column_stack([body.pelvis["forward"](t), y, np.zeros_like(t)])
+    return y
+
+
+def travel_acceleration(body: Body, t: np.ndarray) -> np.ndarray:
+    """Horizontal acceleration of the pelvis (N, 3), m/s^2: along the path and centripetal.
+
+    The pelvis travels `forward` metres (times the `pace` factor on its speed) along the
+    heading, so its velocity is v = forward' pace (cos h, 0, -sin h).
+    """
+    d, m, h = body.pelvis["forward"], body.pelvis["pace"], body.pelvis["heading"]
+    d0, dp, dm = d(t), d(t + H), d(t - H)
+    mp, mm = m(t + H), m(t - H)
+    psi, psi_p, psi_m = (np.radians(h(x)) for x in (t, t + H, t - H))
+    d1, d2 = (dp - dm) / (2 * H), (dp - 2.0 * d0 + dm) / H**2
+    m0, m1 = m(t), (mp - mm) / (2 * H)
+    along = d2 * m0 + d1 * m1
+    turn = d1 * m0 * (psi_p - psi_m) / (2 * H)
+    c, s = np.cos(psi), np.sin(psi)
+    return np.column_stack([along * c - turn * s, np.zeros_like(t), -along * s - turn * c])
 
 
 def segment_pose(body: Body, name: str, t: np.ndarray, lever: np.ndarray):
-    """(R (N,3,3), sensor position (N,3)) of sensor `name` at `lever` in its segment frame."""
+    """(R (N,3,3), sensor position (N,3) less the horizontal travel) of sensor `name` at `lever`
+    in its segment frame."""
+    y = pelvis_height(body, t)
+    origin = np.column_stack([np.zeros_like(t), y, np.zeros_like(t)])
     if name == "pelvis":
         R = pelvis_rotation(body, t)
-        origin = pelvis_position(body, t)
     else:
         side = name.split("_")[0]
         R = thigh_rotation(body, side, t)
-        origin = pelvis_position(body, t) + np.array([0.0, 0.0, -side_sign(side) * HIP_HALF_WIDTH])
+        hip = np.array([0.0, 0.0, -side_sign(side) * HIP_HALF_WIDTH])
+        origin = origin + heading_rotation(body, t) @ hip
     return R, origin + R @ lever
 
 
@@ -78,7 +105,7 @@ def ideal_imu(body: Body, name: str, t: np.ndarray, mount: np.ndarray, lever: np
     R0, p0 = segment_pose(body, name, t, lever)
     Rp, pp = segment_pose(body, name, t + H, lever)
     Rm, pm = segment_pose(body, name, t - H, lever)
-    accel = (pp - 2.0 * p0 + pm) / H**2
+    accel = (pp - 2.0 * p0 + pm) / H**2 + travel_acceleration(body, t)
     W = (Rp - Rm) / (2 * H) @ np.swapaxes(R0, 1, 2)  # skew(omega_world), to O(H^2)
     omega = 0.5 * np.column_stack([W[:, 2, 1] - W[:, 1, 2], W[:, 0, 2] - W[:, 2, 0], W[:, 1, 0] - W[:, 0, 1]])
     Rs = R0 @ mount  # sensor frame in the world

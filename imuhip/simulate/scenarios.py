@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from imuhip.recording import Annotation
-from imuhip.simulate.tracks import Cycles, Sway, Track
+from imuhip.simulate.tracks import Cycles, Dips, Ramps, Steps, Sway, Track
 
 SIDES = ("left", "right")
 STANDING_HIP_HEIGHT = 0.92  # m
@@ -31,6 +31,18 @@ RUN_SPEEDS = {
     "fast": dict(cadence=184.0, flexion=80.0, extension=-25.0, speed=6.0, impact=30.0, bounce=0.05),
     "sprint": dict(cadence=205.0, flexion=100.0, extension=-28.0, speed=8.5, impact=38.0, bounce=0.045),
 }
+#: Walking, in the same terms (no flight phase: small heel-strike impacts).
+WALK = dict(cadence=110.0, flexion=25.0, extension=-12.0, speed=1.4, impact=5.0, bounce=0.02)
+GAITS = {"walk": WALK, **RUN_SPEEDS}
+#: Start postures of a field session: thigh elevation (deg), pelvis tilt (deg), hip height (m).
+POSTURES = {
+    "standing": (0.0, 0.0, STANDING_HIP_HEIGHT),
+    "seated": (85.0, 5.0, SEATED_HIP_HEIGHT),
+    "lying": (90.0, -90.0, 0.12),
+    "kneeling": (0.0, 0.0, KNEELING_HIP_HEIGHT),
+}
+TURN_S = 1.2  # s for a 180 deg turn
+TURN_SLOWDOWN = 0.8  # fraction of the speed lost at the apex of a turn
 
 
 @dataclass
@@ -65,9 +77,13 @@ class Body:
         self.t = 0.0
         self.thigh = {s: {"elevation": Track(0.0), "abduction": Track(0.0), "rotation": Track(0.0)}
                       for s in SIDES}
-        self.pelvis = {"tilt": Track(0.0), "height": Track(STANDING_HIP_HEIGHT), "forward": Track(0.0)}
+        # forward: distance travelled (m) along the heading (deg, about world up: positive turns
+        # left); pace: factor on the travel speed (slowing into a turn).
+        self.pelvis = {"tilt": Track(0.0), "height": Track(STANDING_HIP_HEIGHT), "forward": Track(0.0),
+                       "heading": Track(0.0), "pace": Track(1.0)}
         self.impacts: list[Impact] = []
         self.annotations: list[Annotation] = []
+        self.segments: list[dict] = []  # what the athlete did, start to end (truth for recognition)
         self.events: dict[str, list[dict]] = {"holds": [], "reps": [], "strides": [], "positions": []}
 
     # ------------------------------------------------------------ helpers
@@ -97,8 +113,38 @@ class Body:
             track.move(value, end)
         self.advance(duration)
 
-    def annotate(self, start: float, drill: str, side: str = "both") -> None:
+    def annotate(self, start: float, drill: str, side: str = "both", label: str | None = None) -> None:
+        """Annotate [start, now) as `drill`; the truth segment is called `label` (default drill)."""
         self.annotations.append(Annotation(round(start, 3), round(self.t, 3), drill, side))
+        self.segment(start, label or drill, side)
+
+    def segment(self, start: float, label: str, side: str = "both") -> None:
+        """A truth segment [start, now) with no annotation (walking, standing, sitting, ...)."""
+        if self.t > start:
+            self.segments.append(dict(start_s=round(start, 3), end_s=round(self.t, 3), drill=label, side=side))
+
+    def set_posture(self, posture: str) -> None:
+        """Start the session in `posture` (a key of POSTURES) instead of standing."""
+        elev, tilt, height = POSTURES[posture]
+        for side in SIDES:
+            tr = self.thigh[side]["elevation"]
+            tr.value = tr._initial = elev
+        for key, value in (("tilt", tilt), ("height", height)):
+            self.pelvis[key].value = self.pelvis[key]._initial = value
+
+    def turns(self, starts, sizes, durations=None, slowdown: float = TURN_SLOWDOWN) -> None:
+        """Heading steps (deg) from `starts` (s), with the travel speed dipping through each."""
+        starts = np.asarray(starts, float)
+        sizes = np.asarray(sizes, float)
+        durations = np.full(len(starts), TURN_S) if durations is None else np.asarray(durations, float)
+        self.pelvis["heading"].sway(Steps(starts, sizes, durations))
+        if slowdown > 0:
+            self.pelvis["pace"].sway(Dips(starts - 0.3 * durations, 1.6 * durations, slowdown))
+
+    def bend(self, start: float, end: float, rates) -> None:
+        """Heading changing at `rates` (deg/s), each for an equal share of [start, end)."""
+        rates = np.atleast_1d(np.asarray(rates, float))
+        self.pelvis["heading"].sway(Ramps(np.linspace(start, end, len(rates) + 1), rates))
 
     def stand(self, duration: float, sway: float = 0.4) -> None:
         start = self.t
@@ -237,9 +283,10 @@ def table_test(b: Body, hold: float = 20.0) -> None:
     b.move(2.5, left_elevation=0.0, right_elevation=0.0, pelvis_height=STANDING_HIP_HEIGHT)
 
 
-def run(b: Body, speed: str = "run", duration: float = 20.0) -> None:
-    """Running at one of RUN_SPEEDS: strides alternating left/right, impacts at foot strike."""
-    p = RUN_SPEEDS[speed]
+def run(b: Body, speed: str = "run", duration: float = 20.0, turn_every: float | None = None) -> None:
+    """Running (or walking) at one of GAITS: strides alternating left/right, impacts at foot
+    strike; with `turn_every` (s), a 180 deg shuttle turn that often."""
+    p = GAITS[speed]
     start = b.t
     stride = 120.0 / p["cadence"]  # s per stride (two steps)
     n = max(3, int(round(duration / stride)))
@@ -282,11 +329,117 @@ def run(b: Body, speed: str = "run", duration: float = 20.0) -> None:
     lows[[0, -1]] = STANDING_HIP_HEIGHT
     height.cycles(Cycles(step_bounds, lows, np.full(k, STANDING_HIP_HEIGHT), 0.5))
     height.move(STANDING_HIP_HEIGHT, end)
-    b.pelvis["tilt"].move(8.0 if speed == "sprint" else 4.0, end)
+    b.pelvis["tilt"].move({"sprint": 8.0, "walk": 2.0}.get(speed, 4.0), end)
+    if turn_every:
+        at = np.arange(t0 + turn_every, end - 2.0, turn_every)
+        b.turns(at, 180.0 * (-1.0) ** np.arange(len(at)))
     b.t = end
     b.advance(0.0)
     b.move(1.0, pelvis_tilt=0.0, pelvis_height=STANDING_HIP_HEIGHT)
-    b.annotate(start, "sprint" if speed == "sprint" else "run")
+    drill = {"sprint": "sprint", "walk": "walk"}.get(speed, "run")
+    b.annotate(start, drill, label={"fast": "run"}.get(speed, speed))
+
+
+def walk(b: Body, duration: float, turn_first: bool = False) -> None:
+    """Walk for `duration` s; `turn_first`: turn round on the spot before setting off."""
+    if turn_first:
+        pivot(b)
+    run(b, "walk", duration)
+
+
+def pivot(b: Body, angle: float = 180.0, duration: float = 1.8) -> None:
+    """Turn on the spot, standing (the heading changes; the thighs stay vertical)."""
+    start = b.t
+    b.turns([b.t], [angle], [duration], slowdown=0.0)
+    b.stand(duration, sway=0.0)
+    b.segment(start, "transition")
+
+
+def stand_up(b: Body, posture: str) -> None:
+    """From the start `posture` to standing, through sitting when lying."""
+    start = b.t
+    if posture == "lying":
+        b.move(3.0, pelvis_tilt=5.0, pelvis_height=SEATED_HIP_HEIGHT, left_elevation=85.0,
+               right_elevation=85.0)
+        b.segment(start, "transition")
+        start = b.t
+        b.advance(3.0)
+        b.segment(start, "sitting")
+        start = b.t
+    b.move(2.0, left_elevation=0.0, right_elevation=0.0, pelvis_tilt=0.0, pelvis_height=STANDING_HIP_HEIGHT)
+    b.segment(start, "transition")
+
+
+def quiet(b: Body, duration: float, label: str = "standing") -> None:
+    """Stand quietly (a truth segment), with the slight sway of a person waiting."""
+    start = b.t
+    b.stand(duration, sway=0.3)
+    b.segment(start, label)
+
+
+def field_session(b: Body, start: str = "standing", duration: float | None = None) -> None:
+    """A coach's session with no annotations: walk to the spot, holds, walk back, seated drill,
+    stand up, marching, A-skips out and back, a jog shuttle, a sprint, walk back; repeated until
+    `duration` (s) when given. `start`: the posture the recording begins in (POSTURES)."""
+    t0 = b.t
+    if start == "standing":
+        quiet(b, 3.0)
+    else:
+        b.set_posture(start)
+        b.advance(5.0)
+        b.segment(t0, {"seated": "sitting", "lying": "lying", "kneeling": "kneeling"}[start])
+        if start == "seated":
+            seated_drill(b, sets=1)
+            quiet(b, 3.0)
+        else:
+            stand_up(b, start)
+            quiet(b, 3.0)
+    first = True
+    while first or (duration is not None and b.t < duration - 10.0):
+        walk(b, 10.0 + b.rng.uniform(0, 6))
+        pivot(b)
+        quiet(b, 3.0)
+        knee_raise_hold(b)
+        walk(b, 10.0 + b.rng.uniform(0, 6), turn_first=True)
+        if not (first and start == "seated"):
+            seated_drill(b, sets=1)
+            quiet(b, 3.0)
+        marching(b, 10.0)
+        quiet(b, 2.0)
+        a_skips(b, 10)
+        pivot(b)
+        a_skips(b, 10)
+        quiet(b, 3.0)
+        run(b, "jog", 30.0, turn_every=8.0 + b.rng.uniform(0, 2))
+        walk(b, 8.0)
+        quiet(b, 3.0)
+        run(b, "sprint", 6.0)
+        walk(b, 12.0, turn_first=True)
+        first = False
+    quiet(b, 3.0)
+
+
+def add_turns(b: Body, kind: str, start: float, end: float) -> None:
+    """Overlay heading changes on a built session over [start, end) s: 'shuttle' (180 deg every
+    8-10 s), 'bend' (20 deg/s), 'figure8' (loops of +-30 deg/s), 'cutting' (45-90 deg cuts
+    every 2-4 s)."""
+    if end - start < 3.0:
+        return
+    if kind == "shuttle":
+        at = start + np.cumsum(b.rng.uniform(8.0, 10.0, int((end - start) / 8.0) + 1))
+        at = at[at < end - TURN_S]
+        b.turns(at, 180.0 * (-1.0) ** np.arange(len(at)))
+    elif kind == "bend":
+        b.bend(start, end, [20.0])
+    elif kind == "figure8":
+        b.bend(start, end, 30.0 * (-1.0) ** np.arange(max(1, int((end - start) / 12.0))))
+    elif kind == "cutting":
+        at = start + np.cumsum(b.rng.uniform(2.0, 4.0, int((end - start) / 2.0) + 1))
+        at = at[at < end - 0.5]
+        sizes = b.rng.uniform(45.0, 90.0, len(at)) * b.rng.choice([-1.0, 1.0], len(at))
+        b.turns(at, sizes, np.full(len(at), 0.5), slowdown=0.4)
+    else:
+        raise KeyError(kind)
 
 
 SCENARIOS = {
@@ -302,11 +455,23 @@ SCENARIOS = {
     "sprint": "sprinting, peak thigh flexion ~100 deg",
     "run_ladder": "jog, run, fast and sprint in one session",
     "session": "a full drill session: every drill above, then runs",
+    "shuttle": "jog shuttle, a 180 deg turn every 8-10 s",
+    "sprint_shuttle": "sprint shuttles, a 180 deg turn every 5 s",
+    "bend": "jogging a tight bend, turning 20 deg/s",
+    "a_skips_out_back": "A-skips out, turn round, A-skips back",
+    "field_session": "a coach's session, unannotated: walking, holds, seated drill, marching, "
+                     "A-skips out and back, jog shuttle, sprint (--start, --duration repeat it)",
 }
+TURNS = ("none", "shuttle", "bend", "figure8", "cutting")
 
 
-def build(scenario: str, body: Body, duration: float | None = None) -> None:
-    """Program `scenario` into `body`: always 3 s of quiet standing first and last."""
+def build(scenario: str, body: Body, duration: float | None = None, start: str = "standing") -> None:
+    """Program `scenario` into `body`: always 3 s of quiet standing first and last (a field
+    session begins in its `start` posture)."""
+    if scenario == "field_session":
+        field_session(body, start, duration)
+        body.still(3.0)
+        return
     body.still(3.0)
     if scenario == "standing":
         start = body.t
@@ -330,6 +495,16 @@ def build(scenario: str, body: Body, duration: float | None = None) -> None:
         for speed in RUN_SPEEDS:
             run(body, speed, duration or 12.0)
             body.stand(3.0)
+    elif scenario in ("shuttle", "sprint_shuttle", "bend"):
+        speed = "sprint" if scenario == "sprint_shuttle" else "jog"
+        t0 = body.t
+        run(body, speed, duration or 40.0, turn_every={"shuttle": 9.0, "sprint_shuttle": 5.0}.get(scenario))
+        if scenario == "bend":
+            body.bend(t0, body.t, [20.0])
+    elif scenario == "a_skips_out_back":
+        a_skips(body)
+        pivot(body)
+        a_skips(body)
     elif scenario == "session":
         knee_raise_hold(body)
         seated_drill(body, sets=1)

@@ -61,10 +61,12 @@ class Sway:
     fade: float = 0.5
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
+        """Sway (deg or m) at sorted times `t` (s): zero outside [start, end)."""
         out = np.zeros(t.shape)
-        inside = np.flatnonzero((t >= self.start) & (t < self.end))
-        if inside.size == 0:
+        lo, hi = np.searchsorted(t, [self.start, self.end])
+        if hi <= lo:
             return out
+        inside = slice(lo, hi)
         ti = t[inside]
         fade = min(self.fade, (self.end - self.start) / 2.0)
         window = min_jerk((ti - self.start) / fade) * min_jerk((self.end - ti) / fade)
@@ -126,8 +128,78 @@ class Track:
             else:
                 v0, v1 = seg
                 vals[lo:hi] = v0 + (v1 - v0) * min_jerk((ti - start) / (end - start))
+        for s in self._sway:
+            vals += s(ts)
         if order is not None:
             out[order] = vals
-        for s in self._sway:
-            out += s(t)
+        return out
+
+
+@dataclass
+class Steps:
+    """Additive min-jerk steps: `sizes[k]` (deg) reached over `durations[k]` s from `starts[k]`.
+
+    Steps must not overlap. Cost O(N log K) for N times and K steps.
+    """
+
+    starts: np.ndarray
+    sizes: np.ndarray
+    durations: np.ndarray
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        """Sum of the steps begun before each of the sorted times `t` (s)."""
+        if len(self.starts) == 0:
+            return np.zeros(t.shape)
+        done = np.concatenate([[0.0], np.cumsum(self.sizes)])
+        k = np.searchsorted(self.starts, t, side="right") - 1  # last step begun
+        kk = np.clip(k, 0, len(self.starts) - 1)
+        part = min_jerk((t - self.starts[kk]) / self.durations[kk]) * self.sizes[kk]
+        return np.where(k >= 0, done[kk] + part, 0.0)
+
+
+@dataclass
+class Ramps:
+    """Additive piecewise-linear channel: slope `rates[k]` (deg/s) from `bounds[k]` to `bounds[k+1]`,
+    joined smoothly (the slope changes over `blend` s), constant outside."""
+
+    bounds: np.ndarray
+    rates: np.ndarray
+    blend: float = 1.0
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        """Integral of the blended slope from bounds[0] to each of the times `t` (s)."""
+        # Slope as a sum of smoothed steps; its integral in closed form per step.
+        out = np.zeros(t.shape)
+        changes = np.diff(np.concatenate([[0.0], self.rates, [0.0]]))
+        for tb, dr in zip(self.bounds, changes):
+            out += dr * _smooth_ramp(t - tb, self.blend)
+        return out
+
+
+def _smooth_ramp(x: np.ndarray, blend: float) -> np.ndarray:
+    """Integral of a min-jerk step of width `blend` (s) centred at 0: 0 before, x after."""
+    u = np.clip(x / blend + 0.5, 0.0, 1.0)
+    # integral of 10u^3 - 15u^4 + 6u^5 du, times blend
+    inner = blend * u ** 4 * (2.5 - 3.0 * u + u * u)
+    return np.where(x / blend + 0.5 >= 1.0, x, inner)
+
+
+@dataclass
+class Dips:
+    """Additive dips: -depth * sin^2 over each [starts[k], starts[k] + durations[k]], else 0
+    (on a speed factor of 1: the slow-down into and out of a turn)."""
+
+    starts: np.ndarray
+    durations: np.ndarray
+    depth: float
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        """Dip (-depth..0) at the sorted times `t` (s)."""
+        out = np.zeros(t.shape)
+        if len(self.starts) == 0:
+            return out
+        k = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.starts) - 1)
+        x = (t - self.starts[k]) / self.durations[k]
+        inside = (x >= 0) & (x <= 1)
+        out[inside] -= self.depth * np.sin(np.pi * x[inside]) ** 2
         return out
