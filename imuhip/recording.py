@@ -7,6 +7,7 @@ Units: time in s (float64, strictly increasing per sensor), acceleration in m/s^
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -93,9 +94,10 @@ class SensorData:
     def __len__(self) -> int:
         return self.time.shape[0]
 
-    @property
+    @cached_property
     def rate_hz(self) -> float:
-        """Measured sample rate: 1 / median interval (Hz); nan with fewer than 2 samples."""
+        """Measured sample rate: 1 / median interval (Hz); nan with fewer than 2 samples. Computed
+        once (the samples of a SensorData are not changed after it is made)."""
         if len(self) < 2:
             return float("nan")
         return 1.0 / float(np.median(np.diff(self.time)))

@@ -23,6 +23,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from imuhip.angles import fusion
 from imuhip.arrays import true_runs
@@ -44,7 +45,8 @@ IMPACT_SHARE = 0.05  # share of impact samples within IMPACT_NEAR_S that marks g
 MIN_IMPACT_S = 2.0  # s of gait needed before the gait direction is trusted
 STANDING_MAX_DEG = 30.0  # a standing moment's gravity lies this close to the gait direction
 SAME_STANDING_DEG = 10.0  # standing moments this close to the first are averaged into the long axis
-GAIT_UNCERTAINTY_DEG = 8.0  # long axis from the gait direction: its error, at most
+GAIT_UNCERTAINTY_DEG = 8.0
+STATS_STEP = 2  # the axes and the gait direction are found on every 2nd sample  # long axis from the gait direction: its error, at most
 MOVING_GYR = 0.5  # rad/s, samples used for the flexion axis
 DEFAULT_LEVER_M = 0.2  # hip centre to a mid-thigh sensor, along the long axis
 PELVIS_MOVING_GYR = 0.03  # rad/s: the pelvis turns little and slowly
@@ -94,14 +96,11 @@ class Calibration:
 
 
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
-    """Centered moving average over n samples (n >= 1) along axis 0, same shape."""
+    """Centered moving average over n samples (n >= 1) along axis 0, same shape (the ends
+    repeat the first and last sample)."""
     if n <= 1:
         return x
-    c = np.cumsum(np.concatenate([np.zeros((1,) + x.shape[1:]), x]), axis=0)
-    lo = np.clip(np.arange(len(x)) - n // 2, 0, len(x))
-    hi = np.clip(lo + n, 0, len(x))
-    d = (hi - lo).astype(float)
-    return (c[hi] - c[lo]) / (d if x.ndim == 1 else d[:, None])
+    return uniform_filter1d(x, n, axis=0, mode="nearest")
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
@@ -110,16 +109,23 @@ def _norm(v: np.ndarray) -> np.ndarray:
 
 def still_mask(s: SensorData) -> np.ndarray:
     """Samples where the sensor is at rest, from local statistics only (0.5 s windows): the
-    gyro's spread and mean (bias included) small, |acc| close to g and steady."""
+    gyro's spread and mean (bias included) small, |acc| close to g and steady. Judged on every
+    STATS_STEP-th sample (still moments last a second or more)."""
+    c = coarse(s)
+    mask = _at_rest(c)
+    return mask if c is s else np.repeat(mask, STATS_STEP)[:len(s)]
+
+
+def _at_rest(s: SensorData) -> np.ndarray:
+    """still_mask's test on every sample of `s`."""
     n = max(1, int(round(STILL_WINDOW_S * s.rate_hz)))
-    mean = _smooth(s.gyr, n)
-    sq = _smooth(np.einsum("ij,ij->i", s.gyr, s.gyr), n)
-    gyr_sd = np.sqrt(np.maximum(sq - np.einsum("ij,ij->i", mean, mean), 0.0))
     an = _norm(s.acc)
-    acc_mean = _smooth(an, n)
-    acc_sd = np.sqrt(np.maximum(_smooth(an * an, n) - acc_mean ** 2, 0.0))
+    local = _smooth(np.column_stack([s.gyr, np.einsum("ij,ij->i", s.gyr, s.gyr), an, an * an]), n)
+    mean = local[:, :3]
+    gyr_sd = np.sqrt(np.maximum(local[:, 3] - np.einsum("ij,ij->i", mean, mean), 0.0))
+    acc_sd = np.sqrt(np.maximum(local[:, 5] - local[:, 4] ** 2, 0.0))
     return ((gyr_sd < STILL_GYR_SD) & (_norm(mean) < STILL_GYR_MAX)
-            & (np.abs(acc_mean - G) < STILL_ACC) & (acc_sd < STILL_ACC_SD))
+            & (np.abs(local[:, 4] - G) < STILL_ACC) & (acc_sd < STILL_ACC_SD))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -142,21 +148,36 @@ def gait_direction(s: SensorData) -> tuple[np.ndarray | None, float]:
     return _unit((s.acc[near] / an[near, None]).mean(axis=0)), seconds
 
 
+def coarse(s: SensorData) -> SensorData:
+    """Every STATS_STEP-th sample: enough for the calibration's statistics (axes, gait
+    direction), at a fraction of the cost."""
+    k = STATS_STEP
+    if k <= 1 or len(s) < 20 * k:
+        return s
+    out = SensorData(s.time[::k], s.acc[::k], s.gyr[::k], s.meta)
+    out.__dict__["rate_hz"] = s.rate_hz / k  # the cached property, known without a median
+    return out
+
+
+def gravity_up(s: SensorData) -> np.ndarray:
+    """Gravity's direction (N, 3, unit, sensor frame): the accelerometer smoothed over 0.5 s."""
+    up = _smooth(s.acc, max(1, int(round(0.5 * s.rate_hz))))
+    return up / np.maximum(_norm(up), 1e-9)[:, None]
+
+
 def across_gravity(s: SensorData, bias: np.ndarray) -> np.ndarray:
-    """The bias-free angular rate (N, 3) rad/s with its part about gravity removed (the body
-    turning, walking round), gravity being the accelerometer smoothed over 0.5 s."""
+    """The bias-free angular rate (N, 3) rad/s with its part about gravity (`gravity_up`)
+    removed: the body turning, walking round."""
+    up = gravity_up(s)
     w = s.gyr - bias
-    n = max(1, int(round(0.5 * s.rate_hz)))
-    up = _smooth(s.acc, n)
-    up /= np.maximum(_norm(up), 1e-9)[:, None]
     return w - np.einsum("ij,ij->i", w, up)[:, None] * up
 
 
-def flexion_axis(s: SensorData, bias: np.ndarray, threshold: float, swing: np.ndarray | None = None):
-    """Principal axis (unit, sensor frame) of the angular rate across gravity (`across_gravity`,
-    or `swing` if given) where it exceeds `threshold` rad/s; with its planarity (0..1) and the
-    seconds used. Turning and walking round are never the flexion axis."""
-    w = across_gravity(s, bias) if swing is None else swing
+def flexion_axis(s: SensorData, bias: np.ndarray, threshold: float):
+    """Principal axis (unit, sensor frame) of the angular rate across gravity (`across_gravity`)
+    where it exceeds `threshold` rad/s; with its planarity (0..1) and the seconds used.
+    Turning and walking round are never the flexion axis."""
+    w = across_gravity(s, bias)
     moving = _norm(w) > threshold
     seconds = moving.sum() / s.rate_hz
     if seconds < MIN_MOVING_S:
@@ -191,7 +212,7 @@ def _reference(s: SensorData, name: str, periods: list[tuple[int, int]],
         inside = [(a, b) for a, b in periods if any(lo <= s.time[a] and s.time[b - 1] <= hi for lo, hi in standing)]
         if inside:
             return inside, "annotation", 1.0, None
-    gait, gait_s = gait_direction(s)
+    gait, gait_s = gait_direction(coarse(s))
     if gait is not None:
         upright = [(a, b) for a, b in periods if _angle_deg(s.acc[a:b].mean(axis=0), gait) < STANDING_MAX_DEG]
         if upright:
@@ -258,7 +279,7 @@ def calibrate(s: SensorData, name: str = "sensor", side: float = 1.0,
         y = _unit(y)
 
     threshold = PELVIS_MOVING_GYR if name == "pelvis" else MOVING_GYR
-    pc, planarity, seconds = flexion_axis(s, bias, threshold)
+    pc, planarity, seconds = flexion_axis(coarse(s), bias, threshold)
     if pc is None:
         warnings.append(
             f"sensor {name}: too little movement to find the flexion axis "

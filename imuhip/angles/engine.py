@@ -13,7 +13,7 @@ import pandas as pd
 
 from imuhip.angles import fusion
 from imuhip.angles.calibration import (MIN_MOVING_S, MOVING_GYR, Calibration, across_gravity, calibrate,
-                                       still_mask, still_periods)
+                                       coarse, still_mask, still_periods)
 from imuhip.errors import CalibrationError, InputError
 from imuhip.io.units import G
 from imuhip.recording import Recording, SensorData
@@ -35,36 +35,25 @@ def side_of(name: str) -> float:
     return -1.0 if name.startswith("right") else 1.0
 
 
-def saturated(s: SensorData) -> np.ndarray:
-    """Samples (bool) at a flat top of the accelerometer or gyroscope range: three or more
-    consecutive samples at the channel's extreme value."""
+def saturation(s: SensorData, name: str) -> tuple[np.ndarray, list[str]]:
+    """Samples (bool) at a flat top of the accelerometer or gyroscope range (three or more
+    consecutive samples at the channel's extreme value), and a warning per clipped sensor."""
     out = np.zeros(len(s), dtype=bool)
-    for data in (s.acc, s.gyr):
-        peak = np.abs(data).max()
+    warnings = []
+    for label, data, unit in (("accelerometer", s.acc, "m/s^2"), ("gyroscope", s.gyr, "rad/s")):
+        mag = np.abs(data)
+        peak = mag.max() if len(s) else 0.0
         if peak == 0 or len(s) < 3:
             continue
-        at_peak = (np.abs(data) >= peak * (1 - 1e-9)).any(axis=1)
+        at_peak = (mag >= peak * (1 - 1e-9)).any(axis=1)
         flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
         if flat.any():
             out |= at_peak
-    return out
-
-
-def saturation_warnings(s: SensorData, name: str) -> list[str]:
-    """Flat tops at one extreme value (a clipped accelerometer or gyroscope), with their time."""
-    out = []
-    for label, data, unit in (("accelerometer", s.acc, "m/s^2"), ("gyroscope", s.gyr, "rad/s")):
-        peak = np.abs(data).max()
-        if peak == 0:
-            continue
-        at_peak = np.abs(data) >= peak * (1 - 1e-9)
-        flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
-        if flat.any():
-            i = int(np.flatnonzero(flat.any(axis=1))[0])
-            count = int(at_peak.any(axis=1).sum())
-            out.append(f"sensor {name}: {label} saturates at {peak:.1f} {unit} ({count} samples, first at "
-                       f"{s.time[i]:.2f} s): angles within {SATURATION_PAD_S:g} s of it are not trusted (NaN)")
-    return out
+            i = int(np.argmax(flat))
+            warnings.append(f"sensor {name}: {label} saturates at {peak:.1f} {unit} ({int(at_peak.sum())} samples, "
+                            f"first at {s.time[i]:.2f} s): angles within {SATURATION_PAD_S:g} s of it are not "
+                            f"trusted (NaN)")
+    return out, warnings
 
 
 def _dilate(mask: np.ndarray, s: SensorData, pad_s: float) -> np.ndarray:
@@ -80,14 +69,19 @@ def mounting_changes(s: SensorData) -> list[tuple[float, float, float]]:
     """Times where the sensor was strapped on anew or slipped: (last time of the old mounting s,
     first time of the new s, deg the flexion axis moved), from the flexion axis found in
     successive RESTRAP_WINDOW_S windows of swing (confirmed by the window after)."""
+    s = coarse(s)
     w = across_gravity(s, np.zeros(3))
     w[np.einsum("ij,ij->i", w, w) <= MOVING_GYR ** 2] = 0.0
     starts = np.searchsorted(s.time, np.arange(s.time[0], s.time[-1], RESTRAP_WINDOW_S))
     starts = np.unique(starts)
     if len(starts) < 3:
         return []
-    outer = np.add.reduceat(w[:, :, None] * w[:, None, :], starts, axis=0)  # (windows, 3, 3)
-    count = np.add.reduceat((w != 0).any(axis=1).astype(int), starts)
+    i, j = np.triu_indices(3)
+    sums = np.add.reduceat(w[:, i] * w[:, j], starts, axis=0)  # (windows, 6): the sums of w w^T
+    outer = np.empty((len(starts), 3, 3))
+    outer[:, i, j] = sums
+    outer[:, j, i] = sums
+    count = np.add.reduceat((w[:, 0] != 0) | (w[:, 1] != 0) | (w[:, 2] != 0), starts)
     ends = np.append(starts[1:], len(s)) - 1
     axes = []
     for k in np.flatnonzero(count >= MIN_MOVING_S * s.rate_hz):
@@ -128,6 +122,8 @@ def _run(s: SensorData, cal: Calibration, side: float, state: np.ndarray | None 
 
 
 def _sub(s: SensorData, a: int, b: int) -> SensorData:
+    if a == 0 and b == len(s):
+        return s
     return SensorData(s.time[a:b], s.acc[a:b], s.gyr[a:b], s.meta)
 
 
@@ -182,7 +178,7 @@ def segment_angles(s: SensorData, name: str, calibration: Calibration | None = N
                             f"from {s.time[a]:.1f} s on; angles from {old_end:.1f} to {max(s.time[max(hi, a) - 1], old_end):.1f} s "
                             f"are not trusted")
     elev, abd, tilt, since = (np.concatenate(x) for x in zip(*parts))
-    sat = saturated(s)
+    sat, clipped = saturation(s, name)
     if sat.any():
         quality[_dilate(sat, s, SATURATION_PAD_S)] |= SATURATED
     quality[since > NO_FIX_S] |= NO_FIX
@@ -192,7 +188,7 @@ def segment_angles(s: SensorData, name: str, calibration: Calibration | None = N
                         f"(from {s.time[i] - NO_FIX_S:.1f} s): {int((since > NO_FIX_S).sum())} samples not trusted")
     bad = quality > 0
     elev, abd = np.where(bad, np.nan, elev), np.where(bad, np.nan, abd)
-    warnings += saturation_warnings(s, name)
+    warnings += clipped
     return SegmentAngles(s.time, elev, abd, tilt, cals[0][1], warnings, quality, cals)
 
 
