@@ -239,12 +239,14 @@ def _reference(s: SensorData, name: str, periods: list[tuple[int, int]],
 
 
 def calibrate(s: SensorData, name: str = "sensor", side: float = 1.0,
-              standing: list[tuple[float, float]] | None = None, still: np.ndarray | None = None):
+              standing: list[tuple[float, float]] | None = None, still: np.ndarray | None = None,
+              bias: np.ndarray | None = None):
     """Find the segment axes of one sensor from its data (see module docstring).
 
     Returns (Calibration, (elevation, abduction, tilt_error, since_fix)): the angles of the pass
     that fixed the sign, equal to a fusion run with the returned calibration. `still`:
-    still_mask(s), if known. `standing`: (start_s, end_s) windows known to be quiet standing
+    still_mask(s), if known; `bias`: the gyro bias (rad/s), if known (the same sensor strapped on
+    anew keeps its bias). `standing`: (start_s, end_s) windows known to be quiet standing
     (from annotations): the standing moment is taken inside them when there is one.
     """
     if len(s) < 10 or s.duration_s < MIN_STILL_S:
@@ -254,7 +256,9 @@ def calibrate(s: SensorData, name: str = "sensor", side: float = 1.0,
     periods = still_periods(s, still_mask(s) if still is None else still)
     spans, reference, uncertainty, direction = _reference(s, name, periods, standing, warnings)
     # The gyro bias does not depend on posture: the first still moment gives it.
-    bias = s.gyr[periods[0][0]:periods[0][1]].mean(axis=0) if periods else np.median(s.gyr[::10], axis=0)
+    if bias is None:
+        bias = s.gyr[periods[0][0]:periods[0][1]].mean(axis=0) if periods else np.median(s.gyr[::10], axis=0)
+    bias = np.asarray(bias, dtype=float)
     if spans is None:
         y, still_sd, a, b = direction, float("nan"), 0, 1
     else:

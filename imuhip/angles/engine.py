@@ -14,6 +14,7 @@ import pandas as pd
 from imuhip.angles import fusion
 from imuhip.angles.calibration import (MIN_MOVING_S, MOVING_GYR, Calibration, across_gravity, calibrate,
                                        coarse, still_mask, still_periods)
+from imuhip.arrays import true_runs
 from imuhip.errors import CalibrationError, InputError
 from imuhip.io.units import G
 from imuhip.recording import Recording, SensorData
@@ -25,9 +26,12 @@ MOUNT_CHANGE = 4  # between a mounting change and the next calibration
 SATURATION_PAD_S = 0.25
 NO_FIX_S = 60.0
 RESTRAP_WINDOW_S = 10.0  # s: windows in which the flexion axis is found, to detect a re-strap
-RESTRAP_DEG = 25.0  # the flexion axis moving this far between windows is a new mounting
-RESTRAP_AGREE_DEG = 12.0  # ... when the next window confirms the new axis within this
+RESTRAP_DEG = 8.0  # the flexion axis moving this far between windows is a new mounting
+RESTRAP_AGREE_DEG = 4.0  # ... when the next window confirms the new axis within this (a window
+#                          holds it to about 2 deg)
 RESTRAP_PLANARITY = 0.8  # windows whose swing is less planar than this say nothing
+RESTRAP_JUMP_DEG = 3.0  # gravity turning this far from one sample to the next splits a still moment
+RESTRAP_STILL_DEG = 10.0  # a still moment's gravity this close to across a mounting's flexion axis fits it
 
 
 def side_of(name: str) -> float:
@@ -89,16 +93,22 @@ def mounting_changes(s: SensorData) -> list[tuple[float, float, float]]:
         if evals[-1] >= RESTRAP_PLANARITY * evals.sum():
             axes.append((float(s.time[starts[k]]), float(s.time[ends[k]]), evecs[:, -1]))
     changes = []
-    ref = 0
+    ref = 0  # the last window seen through the current mounting
     for k in range(1, len(axes) - 1):
-        moved = np.degrees(np.arccos(min(1.0, abs(axes[k][2] @ axes[ref][2]))))
-        agree = np.degrees(np.arccos(min(1.0, abs(axes[k][2] @ axes[k + 1][2]))))
-        if moved > RESTRAP_DEG and agree < RESTRAP_AGREE_DEG:
-            changes.append((axes[k - 1][1], axes[k][0], float(moved)))
+        moved = _axis_deg(axes[k][2], axes[ref][2])
+        if moved <= RESTRAP_DEG:
             ref = k
-        elif moved <= RESTRAP_DEG:
+        elif _axis_deg(axes[k][2], axes[k + 1][2]) < RESTRAP_AGREE_DEG:
+            # Windows between ref and k mixed both mountings: the change lies in that gap.
+            old_end, new_start = _narrow(s, axes[ref][1], axes[k][0], axes[ref][2], axes[k][2])
+            changes.append((old_end, new_start, moved))
             ref = k
     return changes
+
+
+def _axis_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle (deg) between two axes, either way round."""
+    return float(np.degrees(np.arccos(min(1.0, abs(float(a @ b))))))
 
 
 @dataclass
@@ -121,6 +131,30 @@ def _run(s: SensorData, cal: Calibration, side: float, state: np.ndarray | None 
                       cal.lever_arm, state)
 
 
+def _narrow(s: SensorData, old_end: float, new_start: float, z_old: np.ndarray, z_new: np.ndarray):
+    """The gap (old_end, new_start) s of a mounting change, narrowed by the still moments in it:
+    in any sagittal posture gravity lies across the flexion axis, so a still moment tells which
+    mounting it was seen through (the last under the old, the first under the new)."""
+    still = still_mask(s)
+    # A still moment is split where gravity jumps (the sensor turned in its strap).
+    u = s.acc / np.linalg.norm(s.acc, axis=1, keepdims=True)
+    still[1:] &= np.einsum("ij,ij->i", u[1:], u[:-1]) > np.cos(np.radians(RESTRAP_JUMP_DEG))
+    lo, hi = np.searchsorted(s.time, [old_end, new_start])
+    across = np.sin(np.radians(RESTRAP_STILL_DEG))
+    first_new = last_old = None
+    for a, b in true_runs(still[lo:hi]):
+        a, b = a + lo, b + lo
+        g = s.acc[a:b].mean(axis=0)
+        g /= np.linalg.norm(g)
+        off_old, off_new = abs(g @ z_old), abs(g @ z_new)
+        on_old, on_new = off_old < min(across, off_new), off_new < min(across, off_old)
+        if on_new and not on_old and first_new is None:
+            first_new = float(s.time[a])
+        if on_old and not on_new and first_new is None:
+            last_old = float(s.time[b - 1])
+    return (last_old if last_old is not None else old_end), (first_new if first_new is not None else new_start)
+
+
 def _sub(s: SensorData, a: int, b: int) -> SensorData:
     if a == 0 and b == len(s):
         return s
@@ -128,11 +162,11 @@ def _sub(s: SensorData, a: int, b: int) -> SensorData:
 
 
 def _one_mounting(s: SensorData, name: str, calibration: Calibration | None,
-                  standing: list[tuple[float, float]] | None, still: np.ndarray):
+                  standing: list[tuple[float, float]] | None, still: np.ndarray, bias=None):
     """(calibration, elevation, abduction, tilt_error, since_fix) for a stretch of one mounting;
-    `still`: its still_mask."""
+    `still`: its still_mask; `bias`: the gyro bias carried over from the mounting before."""
     if calibration is None:
-        cal, (elev, abd, tilt, since) = calibrate(s, name, side_of(name), standing, still)
+        cal, (elev, abd, tilt, since) = calibrate(s, name, side_of(name), standing, still, bias)
         return cal, elev, abd, tilt, since
     # Axes carry over between sessions of one mounting; the gyro bias changes at every power-up.
     periods = still_periods(s, still)
@@ -163,7 +197,8 @@ def segment_angles(s: SensorData, name: str, calibration: Calibration | None = N
     quality = np.zeros(len(s), dtype=np.uint8)
     parts, warnings, cals = [], [], []
     for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-        cal, elev, abd, tilt, since = _one_mounting(_sub(s, a, b), name, calibration, standing, still[a:b])
+        cal, elev, abd, tilt, since = _one_mounting(_sub(s, a, b), name, calibration, standing, still[a:b],
+                                                    cals[-1][1].gyro_bias if cals else None)
         parts.append((elev, abd, tilt, since))
         cals.append((float(s.time[a]), cal))
         warnings += cal.warnings
