@@ -72,11 +72,6 @@ class Calibration:
     uncertainty_deg: float = 1.0  # likely error of the long axis (deg)
     warnings: list[str] = field(default_factory=list)
 
-    def matrix(self) -> np.ndarray:
-        """Rows: segment X (forward), Y (up), Z (right) in sensor coordinates."""
-        y, z = np.asarray(self.long_axis), np.asarray(self.lateral_axis)
-        return np.vstack([np.cross(y, z), y, z])
-
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
 

@@ -153,6 +153,7 @@ def simulate(scenario: str, options: SimOptions | None = None, **kwargs) -> Simu
     build(scenario, body, options.duration_s, options.start)
     if options.turns != "none":
         add_turns(body, options.turns, 3.0, body.t - 3.0)
+    body.commit_turns()
 
     sensors, truth, mounting = {}, {}, {}
     for name in _sensor_names(options):

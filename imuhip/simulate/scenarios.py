@@ -84,6 +84,7 @@ class Body:
         self.impacts: list[Impact] = []
         self.annotations: list[Annotation] = []
         self.segments: list[dict] = []  # what the athlete did, start to end (truth for recognition)
+        self._turns: list[tuple] = []  # (start s, size deg, duration s, slowdown) until committed
         self.events: dict[str, list[dict]] = {"holds": [], "reps": [], "strides": [], "positions": []}
 
     # ------------------------------------------------------------ helpers
@@ -133,13 +134,31 @@ class Body:
             self.pelvis[key].value = self.pelvis[key]._initial = value
 
     def turns(self, starts, sizes, durations=None, slowdown: float = TURN_SLOWDOWN) -> None:
-        """Heading steps (deg) from `starts` (s), with the travel speed dipping through each."""
-        starts = np.asarray(starts, float)
-        sizes = np.asarray(sizes, float)
+        """Heading steps (deg) from `starts` (s), with the travel speed dipping through each by
+        `slowdown` (a share of it). Collected here; `commit_turns` puts them on the tracks."""
+        starts = np.atleast_1d(np.asarray(starts, float))
+        sizes = np.atleast_1d(np.asarray(sizes, float))
         durations = np.full(len(starts), TURN_S) if durations is None else np.asarray(durations, float)
-        self.pelvis["heading"].sway(Steps(starts, sizes, durations))
-        if slowdown > 0:
-            self.pelvis["pace"].sway(Dips(starts - 0.3 * durations, 1.6 * durations, slowdown))
+        self._turns += [(a, z, d, slowdown) for a, z, d in zip(starts, sizes, durations)]
+
+    def commit_turns(self) -> None:
+        """Put every collected turn on the heading and pace tracks, as a few layers of
+        non-overlapping steps (so evaluating them stays linear in the session's length)."""
+        layers: list[list[tuple]] = []
+        for turn in sorted(self._turns):
+            a = turn[0] - 0.3 * turn[2]  # the slow-down starts before the turn
+            for layer in layers:
+                if layer[-1][0] + 1.3 * layer[-1][2] <= a:
+                    layer.append(turn)
+                    break
+            else:
+                layers.append([turn])
+        for layer in layers:
+            a, z, d, slow = (np.array(x) for x in zip(*layer))
+            self.pelvis["heading"].sway(Steps(a, z, d))
+            if (slow > 0).any():
+                self.pelvis["pace"].sway(Dips(a - 0.3 * d, 1.6 * d, slow))
+        self._turns = []
 
     def bend(self, start: float, end: float, rates) -> None:
         """Heading changing at `rates` (deg/s), each for an equal share of [start, end)."""

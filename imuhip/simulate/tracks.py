@@ -45,9 +45,6 @@ class Cycles:
         shape = np.where(rising, up, 1.0 - up)
         return lo + (self.peaks[i] - lo) * shape
 
-    def peak_times(self) -> np.ndarray:
-        return self.bounds[:-1] + self.peak_phase * np.diff(self.bounds)
-
 
 @dataclass
 class Sway:
@@ -63,16 +60,20 @@ class Sway:
     def __call__(self, t: np.ndarray) -> np.ndarray:
         """Sway (deg or m) at sorted times `t` (s): zero outside [start, end)."""
         out = np.zeros(t.shape)
+        self.add_to(t, out)
+        return out
+
+    def add_to(self, t: np.ndarray, out: np.ndarray) -> None:
+        """Add the sway at sorted times `t` (s) to `out`, touching only [start, end)."""
         lo, hi = np.searchsorted(t, [self.start, self.end])
         if hi <= lo:
-            return out
+            return
         inside = slice(lo, hi)
         ti = t[inside]
         fade = min(self.fade, (self.end - self.start) / 2.0)
         window = min_jerk((ti - self.start) / fade) * min_jerk((self.end - ti) / fade)
         waves = np.sin(2 * np.pi * self.freqs[:, None] * ti[None, :] + self.phases[:, None]).sum(axis=0)
-        out[inside] = self.amplitude * window * waves / np.sqrt(len(self.freqs) / 2.0)
-        return out
+        out[inside] += self.amplitude * window * waves / np.sqrt(len(self.freqs) / 2.0)
 
 
 @dataclass
@@ -129,14 +130,21 @@ class Track:
                 v0, v1 = seg
                 vals[lo:hi] = v0 + (v1 - v0) * min_jerk((ti - start) / (end - start))
         for s in self._sway:
-            vals += s(ts)
+            s.add_to(ts, vals)
         if order is not None:
             out[order] = vals
         return out
 
 
+class _Additive:
+    """An additive channel that is zero (or constant) outside its own span: `add_to` adds it."""
+
+    def add_to(self, t: np.ndarray, out: np.ndarray) -> None:
+        out += self(t)
+
+
 @dataclass
-class Steps:
+class Steps(_Additive):
     """Additive min-jerk steps: `sizes[k]` (deg) reached over `durations[k]` s from `starts[k]`.
 
     Steps must not overlap. Cost O(N log K) for N times and K steps.
@@ -147,18 +155,22 @@ class Steps:
     durations: np.ndarray
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        """Sum of the steps begun before each of the sorted times `t` (s)."""
+        """Sum of the steps begun before each of the sorted times `t` (s); work only within
+        the steps' own span (linear in the session's length)."""
+        out = np.zeros(t.shape)
         if len(self.starts) == 0:
-            return np.zeros(t.shape)
+            return out
+        lo, hi = np.searchsorted(t, [self.starts[0], self.starts[-1] + self.durations[-1]])
+        out[hi:] = self.sizes.sum()
+        ti = t[lo:hi]
         done = np.concatenate([[0.0], np.cumsum(self.sizes)])
-        k = np.searchsorted(self.starts, t, side="right") - 1  # last step begun
-        kk = np.clip(k, 0, len(self.starts) - 1)
-        part = min_jerk((t - self.starts[kk]) / self.durations[kk]) * self.sizes[kk]
-        return np.where(k >= 0, done[kk] + part, 0.0)
+        k = np.clip(np.searchsorted(self.starts, ti, side="right") - 1, 0, len(self.starts) - 1)
+        out[lo:hi] = done[k] + min_jerk((ti - self.starts[k]) / self.durations[k]) * self.sizes[k]
+        return out
 
 
 @dataclass
-class Ramps:
+class Ramps(_Additive):
     """Additive piecewise-linear channel: slope `rates[k]` (deg/s) from `bounds[k]` to `bounds[k+1]`,
     joined smoothly (the slope changes over `blend` s), constant outside."""
 
@@ -167,12 +179,16 @@ class Ramps:
     blend: float = 1.0
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        """Integral of the blended slope from bounds[0] to each of the times `t` (s)."""
-        # Slope as a sum of smoothed steps; its integral in closed form per step.
+        """Integral of the blended slope from bounds[0] to each of the sorted times `t` (s);
+        work only within the ramps' own span."""
         out = np.zeros(t.shape)
+        lo, hi = np.searchsorted(t, [self.bounds[0] - self.blend, self.bounds[-1] + self.blend])
+        ti = t[lo:hi]
         changes = np.diff(np.concatenate([[0.0], self.rates, [0.0]]))
         for tb, dr in zip(self.bounds, changes):
-            out += dr * _smooth_ramp(t - tb, self.blend)
+            out[lo:hi] += dr * _smooth_ramp(ti - tb, self.blend)
+        # After the last bound the slope is 0: the heading stays where the ramps left it.
+        out[hi:] = sum(dr * (self.bounds[-1] + self.blend - tb) for tb, dr in zip(self.bounds, changes))
         return out
 
 
@@ -185,21 +201,24 @@ def _smooth_ramp(x: np.ndarray, blend: float) -> np.ndarray:
 
 
 @dataclass
-class Dips:
-    """Additive dips: -depth * sin^2 over each [starts[k], starts[k] + durations[k]], else 0
+class Dips(_Additive):
+    """Additive dips: -depth[k] * sin^2 over each [starts[k], starts[k] + durations[k]], else 0
     (on a speed factor of 1: the slow-down into and out of a turn)."""
 
     starts: np.ndarray
     durations: np.ndarray
-    depth: float
+    depth: np.ndarray  # per dip, share of the speed lost at its apex
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        """Dip (-depth..0) at the sorted times `t` (s)."""
+        """Dip (-depth..0) at the sorted times `t` (s); work only within the dips' own span."""
         out = np.zeros(t.shape)
         if len(self.starts) == 0:
             return out
-        k = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.starts) - 1)
-        x = (t - self.starts[k]) / self.durations[k]
+        lo, hi = np.searchsorted(t, [self.starts[0], self.starts[-1] + self.durations[-1]])
+        ti = t[lo:hi]
+        k = np.clip(np.searchsorted(self.starts, ti, side="right") - 1, 0, len(self.starts) - 1)
+        x = (ti - self.starts[k]) / self.durations[k]
         inside = (x >= 0) & (x <= 1)
-        out[inside] -= self.depth * np.sin(np.pi * x[inside]) ** 2
+        part = out[lo:hi]
+        part[inside] -= np.asarray(self.depth)[k[inside]] * np.sin(np.pi * x[inside]) ** 2
         return out
