@@ -107,14 +107,9 @@ def cmd_angles(args) -> int:
 
 def _user_segments(path: str | None, rec):
     """A corrected timeline (`--segments FILE`) checked against the recording, or None."""
-    if not path:
-        return None
-    from imuhip.analysis import DRILLS
-    from imuhip.analysis.timeline import read_segments
+    from imuhip.analysis.session import read_user_segments
 
-    times = [s.time for s in rec.sensors.values() if len(s.time)]
-    t0, t1 = min(float(t[0]) for t in times), max(float(t[-1]) for t in times)
-    return read_segments(path, DRILLS, t0, t1)
+    return read_user_segments(path, rec) if path else None
 
 
 def cmd_segments(args) -> int:
@@ -198,7 +193,7 @@ def cmd_compare(args) -> int:
 def cmd_batch(args) -> int:
     from imuhip.batch import Settings, run_batch
 
-    settings = Settings(args.drill, args.side, args.threshold, args.thresholds, args.html)
+    settings = Settings(args.drill, args.side, args.threshold, args.thresholds, args.html, args.segments)
     r = run_batch(args.inputs, args.out, settings, args.workers, args.scheduler, progress=not args.quiet)
     where = "Dask at " + args.scheduler if args.scheduler else f"{args.workers or os.cpu_count()} local worker(s)"
     print(f"{r.found} recording(s): {r.analysed - r.failed} analysed, {r.skipped} unchanged since the last run "
@@ -579,6 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
     bat.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
     bat.add_argument("--html", action="store_true", help="also write an HTML report per session")
+    bat.add_argument("--segments", metavar="DIR", help="folder of corrected timelines NAME.segments.csv (from "
+                     "`imuhip segments NAME.csv --csv`); default: NAME.segments.csv next to each recording")
     bat.add_argument("--quiet", action="store_true", help="no progress bar")
     bat.set_defaults(func=cmd_batch)
 

@@ -21,7 +21,7 @@ from imuhip.analysis.events import Hold, Rep, Stride, find_holds, find_reps, fin
 from imuhip.analysis.recognition import MIN_CONFIDENCE, recognise
 from imuhip.analysis.symmetry import DEFAULT_MIN_LSI_PCT, Symmetry, compare
 from imuhip.analysis.metrics import metrics_table
-from imuhip.analysis.timeline import Segment
+from imuhip.analysis.timeline import Segment, read_segments
 from imuhip.angles import SegmentAngles, angles_table
 from imuhip.arrays import plain, true_runs
 from imuhip.errors import InputError
@@ -141,6 +141,15 @@ def _with_recognition(given: list[Segment], t: np.ndarray, table: pd.DataFrame, 
     return sorted(given + free, key=lambda s: s.start_s)
 
 
+def read_user_segments(path, rec: Recording) -> list[Segment]:
+    """A corrected timeline CSV (`--segments`, imuhip.analysis.timeline) checked against the
+    drills and against the span (s) of `rec`'s sensors; InputError naming the line if not."""
+    times = [s.time for s in rec.sensors.values() if len(s.time)]
+    if not times:
+        raise InputError("the recording has no samples to place the segments on", str(path))
+    return read_segments(path, DRILLS, min(float(t[0]) for t in times), max(float(t[-1]) for t in times))
+
+
 def judged(seg: Segment) -> bool:
     """Whether a segment's events are measured and judged: a drill (not a posture or a
     transition), given or recognised with at least MIN_CONFIDENCE."""
@@ -167,7 +176,8 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
     thighs = [n for n in results if "thigh" in n]
     t = table["time_s"].to_numpy()
     given = _segments(rec, t, drill, side, segments, warnings)
-    segments = given if drill else _with_recognition(given, t, table, thighs)
+    # --drill and a corrected timeline replace recognition entirely (a deleted row: nothing there)
+    segments = given if drill or segments is not None else _with_recognition(given, t, table, thighs)
     for seg in segments:
         if seg.origin == "detected" and seg.drill in DRILLS and not judged(seg):
             warnings.append(f"{seg.drill} {seg.start_s:.1f}-{seg.end_s:.1f} s: recognition unsure (confidence "
