@@ -95,8 +95,16 @@ def test_batch_local_workers_cohort_errors_and_resume(cohort_dir, tmp_path, caps
     assert left_a["date"] == "2026-03-01" and left_a["knee_raise_hold_30s"] == "pass"
     right_a = cohort[cohort["source"].str.endswith("kr_a.csv") & (cohort["side"] == "right")].iloc[0]
     assert right_a["knee_raise_hold_30s"] == "fail" and right_a["worst_verdict"] == "fail"
+    # Symmetry: the LSI of the holds (32 s against 21 s), flagged by the catalog's 90 % rule.
+    a_rows = cohort[cohort["source"].str.endswith("kr_a.csv")]
+    lsi = 100 * a_rows["longest_hold_s"].min() / a_rows["longest_hold_s"].max()
+    print(f"cohort kr_a: lowest LSI {a_rows['lowest_lsi_pct'].iloc[0]:.1f} % (holds give {lsi:.1f} %), "
+          f"flagged {a_rows['asymmetries_flagged'].iloc[0]}")
+    assert a_rows["lowest_lsi_pct"].to_numpy() == pytest.approx([lsi, lsi], abs=0.05)
+    assert (a_rows["asymmetries_flagged"] == 1).all() and "max_abs_symmetry_angle_pct" not in cohort
     march = cohort[cohort["source"].str.endswith("march.csv")]
     assert (march["reps"] > 10).all() and march["holds"].eq(0).all()
+    assert (march["mean_rep_peak_deg"] > 50).all() and march["knee_drive_deg"].isna().all()
     sessions = sorted(p.name for p in (out / "sessions").glob("*.json"))
     assert len(sessions) == 4
     doc = json.loads(next((out / "sessions").glob("kr_a.csv-*.json")).read_text())

@@ -6,6 +6,7 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from imuhip.analysis import analyze
@@ -210,3 +211,21 @@ def test_hugadb_agreement_with_its_own_activity_labels():
     assert agree["sitting"] >= 0.95 and agree["standing"] >= 0.85
     assert agree["sitting_down"] >= 0.4 and agree["standing_up"] >= 0.4
     assert not (a.holds or a.reps or a.strides)  # sitting and standing are no drills
+
+
+def test_headline_reads_the_metrics_table_knee_drive_of_the_fastest_gait():
+    from imuhip.analysis.metrics import COLUMNS, headline
+
+    rows = [("walk", "left", "strides", 20, "strides", 20), ("walk", "left", "median_peak_flexion_deg", 35, "deg", 20),
+            ("sprint", "left", "strides", 6, "strides", 6), ("sprint", "left", "median_peak_flexion_deg", 96, "deg", 6),
+            ("sprint", "left", "stride_time_cv_pct", 2.5, "%", 6),
+            ("standing_knee_raise", "left", "longest_hold_s", 31.0, "s", 2), ("balance", "left", "longest_hold_s", 18, "s", 1),
+            ("marching", "left", "reps", 8, "reps", 8), ("marching", "left", "mean_peak_angle_deg", 70, "deg", 8),
+            ("a_skip", "left", "reps", 2, "reps", 2), ("a_skip", "left", "mean_peak_angle_deg", 95, "deg", 2)]
+    m = pd.DataFrame([dict(zip(COLUMNS, r + ("", 1.0, "detected"))) for r in rows], columns=COLUMNS)
+    h = headline(m, "left")
+    print(h)
+    assert h["knee_drive_drill"] == "sprint" and h["knee_drive_deg"] == 96 and h["stride_time_cv_pct"] == 2.5
+    assert (h["strides"], h["holds"], h["longest_hold_s"], h["reps"]) == (26, 3, 31.0, 10)
+    assert h["mean_rep_peak_deg"] == pytest.approx(75.0) and h["table_test_above_horizontal_deg"] is None
+    assert headline(m, "right")["longest_hold_s"] is None and headline(m, "right")["knee_drive_drill"] == ""
