@@ -385,7 +385,8 @@ def cmd_simulate(args) -> int:
 
     opts = SimOptions(rate_hz=args.rate, seed=args.seed, duration_s=args.duration, pelvis=args.pelvis,
                       mounting=args.mounting, placement=args.placement, drop=args.drop,
-                      jitter_s=args.jitter, start=args.start, turns=args.turns)
+                      jitter_s=args.jitter, start=args.start, turns=args.turns,
+                      drills=tuple(d.strip() for d in args.drills.split(",") if d.strip()) if args.drills else ())
     for spec in args.restrap or []:
         sensor, _, when = spec.partition(":")
         try:
@@ -626,6 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="s, for standing, marching, runs and shuttles; a field session repeats to it")
     sim.add_argument("--start", choices=["standing", "seated", "lying", "kneeling"], default="standing",
                      help="posture a field_session begins in (default standing)")
+    sim.add_argument("--drills", metavar="D1,D2", help="field_session: extra drills at the end, any of balance, "
+                     "half_kneeling_stretch, table_test, knee_raise_reps (default none)")
     sim.add_argument("--turns", choices=["none", "shuttle", "bend", "figure8", "cutting"], default="none",
                      help="heading changes over the whole session: 180 deg every 8-10 s, a 20 deg/s "
                           "bend, figure-of-eight loops, or 45-90 deg cuts")

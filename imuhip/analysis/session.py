@@ -35,6 +35,7 @@ RUN_DRILLS = {"run", "jog", "sprint", "running", "walk"}
 TABLE_DRILLS = {"table_test"}
 DRILLS = sorted(HOLD_DRILLS | POSITION_DRILLS | REP_DRILLS | RUN_DRILLS | TABLE_DRILLS)
 POSITION_TOLERANCE_DEG = 5.0
+BALANCE_LIFT_DEG = 20.0  # single-leg balance: the free thigh held above this, deg (imuhip's choice: foot off the floor)
 
 
 @dataclass
@@ -184,7 +185,7 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
                             f"{seg.confidence:.2f} < {MIN_CONFIDENCE}): listed, not judged")
     holds, reps, strides, runs, table_test = [], [], [], [], []
     sets_done: dict[tuple[str, str], int] = {}  # per drill and side: sets numbered across segments
-    whole_holds: dict[str, list[Hold]] = {}  # per sensor: every hold of the recording, measured whole
+    whole_holds: dict[tuple, list[Hold]] = {}  # per sensor and level: every hold of the recording, measured whole
     pelvis = table["pelvis_tilt_deg"].to_numpy() if "pelvis_tilt_deg" in table else None
     for seg in (s for s in segments if judged(s)):
         m = (t >= seg.start_s) & (t <= seg.end_s)
@@ -199,10 +200,11 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
             elev = table[f"{n}_elevation_deg"].to_numpy()[m]
             abd = table[f"{n}_abduction_deg"].to_numpy()[m]
             if seg.drill in HOLD_DRILLS:
-                if n not in whole_holds:
-                    whole_holds[n] = find_holds(t, table[f"{n}_elevation_deg"].to_numpy(), sd, options.threshold_deg,
-                                                options.min_hold_s, options.max_dip_s, options.hysteresis_deg)
-                for h in whole_holds[n]:
+                level = BALANCE_LIFT_DEG if seg.drill == "balance" else options.threshold_deg
+                if (n, level) not in whole_holds:
+                    whole_holds[n, level] = find_holds(t, table[f"{n}_elevation_deg"].to_numpy(), sd, level,
+                                                       options.min_hold_s, options.max_dip_s, options.hysteresis_deg)
+                for h in whole_holds[n, level]:
                     if h.start_s < seg.end_s and seg.start_s < h.end_s and not h.drill:
                         holds.append(_tag(h, seg.drill))
                         if seg.origin != "detected" and (h.start_s < seg.start_s - 0.5 or h.end_s > seg.end_s + 0.5):
