@@ -209,7 +209,7 @@ def test_hugadb_agreement_with_its_own_activity_labels():
     agree = labelled_fraction(a.segments, reference, lambda r, f: ours.get(r) == f)
     print("\nHuGaDB 01_00 agreement per activity: " + ", ".join(f"{k} {v:.1%}" for k, v in agree.items()))
     assert agree["sitting"] >= 0.95 and agree["standing"] >= 0.85
-    assert agree["sitting_down"] >= 0.4 and agree["standing_up"] >= 0.4
+    assert agree["sitting_down"] >= 0.9 and agree["standing_up"] >= 0.8  # 61 % / 45 % before sitting needed stillness
     assert not (a.holds or a.reps or a.strides)  # sitting and standing are no drills
 
 

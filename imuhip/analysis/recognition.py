@@ -230,8 +230,9 @@ def _postures(e, tilt, label, side, conf) -> None:
         lying = tilt < LYING_TILT_DEG if tilt is not None else np.zeros(len(label), bool)
         both = (e["left"] > SEATED_DEG) & (e["right"] > SEATED_DEG) & (e["left"] < PULLED_DEG) & (e["right"] < PULLED_DEG)
         score = np.minimum(e["left"], e["right"]) - SEATED_DEG
-        put(both & lying, "lying", "both", score / 15)
-        put(both & ~lying, "sitting", "both", score / 15)
+        # Only when the thighs are still: lowering onto or rising off a seat is a transition.
+        put(both & lying & ~moving, "lying", "both", score / 15)
+        put(both & ~lying & ~moving, "sitting", "both", score / 15)
         for s, o in (("left", "right"), ("right", "left")):
             x = e[s]
             put((x > BALANCE_DEG[0]) & (x < BALANCE_DEG[1]) & (rng[s] < STILL_RANGE_DEG / 2) & up[o], "balance", s,
