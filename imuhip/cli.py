@@ -107,14 +107,9 @@ def cmd_angles(args) -> int:
 
 def _user_segments(path: str | None, rec):
     """A corrected timeline (`--segments FILE`) checked against the recording, or None."""
-    if not path:
-        return None
-    from imuhip.analysis import DRILLS
-    from imuhip.analysis.timeline import read_segments
+    from imuhip.analysis.session import read_user_segments
 
-    times = [s.time for s in rec.sensors.values() if len(s.time)]
-    t0, t1 = min(float(t[0]) for t in times), max(float(t[-1]) for t in times)
-    return read_segments(path, DRILLS, t0, t1)
+    return read_user_segments(path, rec) if path else None
 
 
 def cmd_segments(args) -> int:
@@ -198,7 +193,7 @@ def cmd_compare(args) -> int:
 def cmd_batch(args) -> int:
     from imuhip.batch import Settings, run_batch
 
-    settings = Settings(args.drill, args.side, args.threshold, args.thresholds, args.html)
+    settings = Settings(args.drill, args.side, args.threshold, args.thresholds, args.html, args.segments)
     r = run_batch(args.inputs, args.out, settings, args.workers, args.scheduler, progress=not args.quiet)
     where = "Dask at " + args.scheduler if args.scheduler else f"{args.workers or os.cpu_count()} local worker(s)"
     print(f"{r.found} recording(s): {r.analysed - r.failed} analysed, {r.skipped} unchanged since the last run "
@@ -390,7 +385,8 @@ def cmd_simulate(args) -> int:
 
     opts = SimOptions(rate_hz=args.rate, seed=args.seed, duration_s=args.duration, pelvis=args.pelvis,
                       mounting=args.mounting, placement=args.placement, drop=args.drop,
-                      jitter_s=args.jitter, start=args.start, turns=args.turns)
+                      jitter_s=args.jitter, start=args.start, turns=args.turns,
+                      drills=tuple(d.strip() for d in args.drills.split(",") if d.strip()) if args.drills else ())
     for spec in args.restrap or []:
         sensor, _, when = spec.partition(":")
         try:
@@ -579,6 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
     bat.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog")
     bat.add_argument("--html", action="store_true", help="also write an HTML report per session")
+    bat.add_argument("--segments", metavar="DIR", help="folder of corrected timelines NAME.segments.csv (from "
+                     "`imuhip segments NAME.csv --csv`); default: NAME.segments.csv next to each recording")
     bat.add_argument("--quiet", action="store_true", help="no progress bar")
     bat.set_defaults(func=cmd_batch)
 
@@ -629,6 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="s, for standing, marching, runs and shuttles; a field session repeats to it")
     sim.add_argument("--start", choices=["standing", "seated", "lying", "kneeling"], default="standing",
                      help="posture a field_session begins in (default standing)")
+    sim.add_argument("--drills", metavar="D1,D2", help="field_session: extra drills at the end, any of balance, "
+                     "half_kneeling_stretch, table_test, knee_raise_reps (default none)")
     sim.add_argument("--turns", choices=["none", "shuttle", "bend", "figure8", "cutting"], default="none",
                      help="heading changes over the whole session: 180 deg every 8-10 s, a 20 deg/s "
                           "bend, figure-of-eight loops, or 45-90 deg cuts")

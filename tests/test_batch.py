@@ -95,8 +95,16 @@ def test_batch_local_workers_cohort_errors_and_resume(cohort_dir, tmp_path, caps
     assert left_a["date"] == "2026-03-01" and left_a["knee_raise_hold_30s"] == "pass"
     right_a = cohort[cohort["source"].str.endswith("kr_a.csv") & (cohort["side"] == "right")].iloc[0]
     assert right_a["knee_raise_hold_30s"] == "fail" and right_a["worst_verdict"] == "fail"
+    # Symmetry: the LSI of the holds (32 s against 21 s), flagged by the catalog's 90 % rule.
+    a_rows = cohort[cohort["source"].str.endswith("kr_a.csv")]
+    lsi = 100 * a_rows["longest_hold_s"].min() / a_rows["longest_hold_s"].max()
+    print(f"cohort kr_a: lowest LSI {a_rows['lowest_lsi_pct'].iloc[0]:.1f} % (holds give {lsi:.1f} %), "
+          f"flagged {a_rows['asymmetries_flagged'].iloc[0]}")
+    assert a_rows["lowest_lsi_pct"].to_numpy() == pytest.approx([lsi, lsi], abs=0.05)
+    assert (a_rows["asymmetries_flagged"] == 1).all() and "max_abs_symmetry_angle_pct" not in cohort
     march = cohort[cohort["source"].str.endswith("march.csv")]
     assert (march["reps"] > 10).all() and march["holds"].eq(0).all()
+    assert (march["mean_rep_peak_deg"] > 50).all() and march["knee_drive_deg"].isna().all()
     sessions = sorted(p.name for p in (out / "sessions").glob("*.json"))
     assert len(sessions) == 4
     doc = json.loads(next((out / "sessions").glob("kr_a.csv-*.json")).read_text())
@@ -183,6 +191,12 @@ def test_chunked_analysis_matches_the_whole_file_analysis(tmp_path):
     diff = np.nanmax(np.abs(chunked.angles.to_numpy() - whole.angles.to_numpy()))
     print(f"chunked vs whole-file analysis: largest angle difference {diff:.2f} deg")
     assert diff < 2.0
+    left = next(a for a in sim.recording.annotations if a.side == "left" and a.drill == "standing_knee_raise")
+    timeline = tmp_path / "kr.segments.csv"
+    timeline.write_text(f"start_s,end_s,drill,side\n{left.start_s},{left.end_s},standing_knee_raise,left\n")
+    fixed = analyze_csv_chunked(path, calibration_bytes=2_000_000, piece_bytes=300_000, segments=timeline)
+    assert [(s.drill, s.origin) for s in fixed.segments] == [("standing_knee_raise", "user")]
+    assert [h.side for h in fixed.holds] == ["left"] and abs(fixed.holds[0].duration_s - 31.0) < 1.0
 
 
 def test_settings_key_changes_with_the_rules(tmp_path):
@@ -191,3 +205,40 @@ def test_settings_key_changes_with_the_rules(tmp_path):
     a = Settings(thresholds=str(rules)).key()
     rules.write_text("# changed\n")
     assert Settings(thresholds=str(rules)).key() != a and Settings(drill="marching").key() != Settings().key()
+
+
+def test_batch_takes_each_recordings_corrected_timeline(tmp_path):
+    """NAME.segments.csv next to a recording (or in --segments DIR) replaces its timeline; an
+    edited timeline re-does the session; a bad one fails that session naming the line."""
+    sim = simulate("knee_raise_hold", seed=1, hold_s={"left": 32.0, "right": 21.0})
+    marks = {a.side: a for a in sim.recording.annotations if a.drill == "standing_knee_raise"}
+    (tmp_path / "in").mkdir()
+    write_simulation(sim, tmp_path / "in" / "kr.csv")
+    timeline = tmp_path / "in" / "kr.segments.csv"
+    left = marks["left"]
+    timeline.write_text(f"start_s,end_s,drill,side\n{left.start_s},{left.end_s},standing_knee_raise,left\n")
+    out = tmp_path / "out"
+    first = run_batch([tmp_path / "in"], out, workers=1, progress=False)
+    assert (first.found, first.failed) == (1, 0)  # the timeline is not taken for a recording
+    rows = first.cohort.set_index("side")
+    print("next to it: longest hold left", rows.loc["left", "longest_hold_s"], "right", rows.loc["right", "holds"])
+    assert abs(rows.loc["left", "longest_hold_s"] - 32.0) < 1.0 and rows.loc["right", "holds"] == 0
+    assert pd.isna(rows.loc["right", "knee_raise_hold_30s"])  # only the left hold was named
+
+    # Edited: now the right hold only, and the rerun redoes the session.
+    right = marks["right"]
+    timeline.write_text(f"start_s,end_s,drill,side\n{right.start_s},{right.end_s},standing_knee_raise,right\n")
+    second = run_batch([tmp_path / "in"], out, workers=1, progress=False)
+    assert (second.skipped, second.analysed) == (0, 1)
+    rows = second.cohort.set_index("side")
+    assert rows.loc["left", "holds"] == 0 and rows.loc["right", "knee_raise_hold_30s"] == "fail"
+
+    # --segments DIR wins over the file next to the recording; a bad row is an error naming its line.
+    fixes = tmp_path / "fixes"
+    fixes.mkdir()
+    (fixes / "kr.segments.csv").write_text("start_s,end_s,drill,side\n0,5,standing,both\n3,9,no_such_drill,left\n")
+    code = main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out2"), "--segments", str(fixes),
+                 "--workers", "1", "--quiet"])
+    message = pd.read_csv(tmp_path / "out2" / "errors.csv")["message"].item()
+    print(message)
+    assert code == 1 and "kr.segments.csv:3" in message and "no_such_drill" in message

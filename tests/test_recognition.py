@@ -6,6 +6,7 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from imuhip.analysis import analyze
@@ -208,5 +209,69 @@ def test_hugadb_agreement_with_its_own_activity_labels():
     agree = labelled_fraction(a.segments, reference, lambda r, f: ours.get(r) == f)
     print("\nHuGaDB 01_00 agreement per activity: " + ", ".join(f"{k} {v:.1%}" for k, v in agree.items()))
     assert agree["sitting"] >= 0.95 and agree["standing"] >= 0.85
-    assert agree["sitting_down"] >= 0.4 and agree["standing_up"] >= 0.4
+    assert agree["sitting_down"] >= 0.9 and agree["standing_up"] >= 0.8  # 61 % / 45 % before sitting needed stillness
     assert not (a.holds or a.reps or a.strides)  # sitting and standing are no drills
+
+
+def test_headline_reads_the_metrics_table_knee_drive_of_the_fastest_gait():
+    from imuhip.analysis.metrics import COLUMNS, headline
+
+    rows = [("walk", "left", "strides", 20, "strides", 20), ("walk", "left", "median_peak_flexion_deg", 35, "deg", 20),
+            ("sprint", "left", "strides", 6, "strides", 6), ("sprint", "left", "median_peak_flexion_deg", 96, "deg", 6),
+            ("sprint", "left", "stride_time_cv_pct", 2.5, "%", 6),
+            ("standing_knee_raise", "left", "longest_hold_s", 31.0, "s", 2), ("balance", "left", "longest_hold_s", 18, "s", 1),
+            ("marching", "left", "reps", 8, "reps", 8), ("marching", "left", "mean_peak_angle_deg", 70, "deg", 8),
+            ("a_skip", "left", "reps", 2, "reps", 2), ("a_skip", "left", "mean_peak_angle_deg", 95, "deg", 2)]
+    m = pd.DataFrame([dict(zip(COLUMNS, r + ("", 1.0, "detected"))) for r in rows], columns=COLUMNS)
+    h = headline(m, "left")
+    print(h)
+    assert h["knee_drive_drill"] == "sprint" and h["knee_drive_deg"] == 96 and h["stride_time_cv_pct"] == 2.5
+    assert (h["strides"], h["holds"], h["longest_hold_s"], h["reps"]) == (26, 3, 31.0, 10)
+    assert h["mean_rep_peak_deg"] == pytest.approx(75.0) and h["table_test_above_horizontal_deg"] is None
+    assert headline(m, "right")["longest_hold_s"] is None and headline(m, "right")["knee_drive_drill"] == ""
+
+
+def test_an_hour_of_noise_gives_no_events_and_no_verdicts():
+    """The issue's 10 h of random noise (1,000 "reps" before), as 1 h at 50 Hz to keep the suite
+    fast (10 h at 100 Hz was run by hand too: no events, no verdicts, 20 s)."""
+    rng = np.random.default_rng(10)
+    rate, n = 50.0, 3600 * 50
+    t = np.arange(n) / rate
+    rec = Recording({s: SensorData(t + 0.001 * i, rng.normal(0, 5, (n, 3)), rng.normal(0, 2, (n, 3)))
+                     for i, s in enumerate(("left_thigh", "right_thigh"))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = analyze(rec)
+    found = verdicts(a, load_catalog())
+    print(f"\n1 h of noise at 50 Hz: {len(a.segments)} segments "
+          f"({', '.join(sorted({s.drill for s in a.segments}))}); {a.warnings[-1]}")
+    assert not (a.holds or a.reps or a.strides or a.table_test or a.symmetry or found) and a.metrics().empty
+    assert a.warnings[-1].startswith("no drill found")
+
+
+@pytest.mark.parametrize("engine,seed", [("real", 41), ("truth", 42)])
+def test_drills_no_earlier_field_session_had(engine, seed):
+    """Single-leg balance, half-kneeling stretch, table test and standing knee-raise reps added
+    to an unannotated field session: each labelled right for >= 90 % of its time and judged."""
+    drills = ("balance", "half_kneeling_stretch", "table_test", "knee_raise_reps")
+    sim, a, found = bench.analysed(seed, engine, drills=drills)
+    f = bench.figures(sim, a, found)
+    _report(f)
+    assert all(f["labelled"][d] >= 0.9 for d in drills), f["labelled"]
+    assert all(bench.passes(f).values()), (bench.passes(f), f["verdicts_missing"])
+    reps = {s: [r for r in a.reps if r.drill == "knee_raise_reps" and r.side == s] for s in ("left", "right")}
+    true = {s: [r for r in sim.events["reps"] if r["drill"] == "knee_raise_reps" and r["side"] == s] for s in reps}
+    assert {s: len(r) for s, r in reps.items()} == {s: len(r) for s, r in true.items()} == {"left": 10, "right": 10}
+    balance = {h.side: h.duration_s for h in a.holds if h.drill == "balance"}
+    print("balance holds (s):", balance)
+    assert set(balance) == {"left", "right"} and all(19.0 < d < 23.0 for d in balance.values())
+
+
+def test_extra_drills_leave_the_default_session_unchanged():
+    plain = simulate("field_session", seed=5)
+    more = simulate("field_session", seed=5, drills=("table_test",))
+    n = len(plain.events["segments"])
+    assert more.events["segments"][:n - 1] == plain.events["segments"][:n - 1]  # all but the closing quiet
+    assert more.events["segments"][-2]["drill"] == "table_test" and SimOptions().drills == ()
+    with pytest.raises(Exception, match="unknown drill"):
+        simulate("field_session", seed=5, drills=("cartwheel",))

@@ -246,7 +246,16 @@ def test_compare_sessions_and_squad(browser, tmp_path):
     assert list(rows["athlete"]) == ["Ana"] * 3 + ["Ben"] * 2 and list(rows["date"])[:2] == ["2026-11-01", "2026-11-08"]
     ana = rows[rows["athlete"] == "Ana"]["longest_hold_left_s"].to_numpy()
     assert ana[1] - ana[0] == pytest.approx(9.0, abs=0.5)  # progress over the week
+    # Symmetry is the LSI of the metrics table's holds, flagged by the catalog's rule (90 %).
+    holds = rows[["longest_hold_left_s", "longest_hold_right_s"]].to_numpy()
+    expected = 100 * holds.min(axis=1) / holds.max(axis=1)
+    print("compare LSI %:", rows["lowest_lsi_pct"].round(1).tolist(), "flagged:", rows["flagged_asymmetries"].tolist())
+    assert rows["lowest_lsi_pct"].to_numpy() == pytest.approx(expected, abs=0.05)
+    assert set(rows["lowest_lsi_metric"]) == {"standing_knee_raise.hold_duration_s"}
+    limit = {r.value for r in load_catalog().values() if r.kind == "duration"}
+    assert limit == {90.0} and list(rows["flagged_asymmetries"]) == [int(x < 90.0) for x in expected]
     page = out.read_text()
+    assert "90 %: symmetry pass mark" in page  # the symmetry chart's line is the catalog rule
     assert "id='squad'" in page and page.index("Ana") < page.index("Squad")
     for width, height in VIEWPORTS:
         view, errors = open_page(browser, out, width, height, tmp_path / f"compare_{width}.png")

@@ -10,7 +10,8 @@ import os
 
 import numpy as np
 
-from imuhip.analysis.session import Analysis, Options, analyze_angles
+from imuhip.analysis.session import DRILLS, Analysis, Options, analyze_angles
+from imuhip.analysis.timeline import read_segments
 from imuhip.angles import SegmentAngles, StreamingAngles, segment_angles, table_of
 from imuhip.errors import InputError
 from imuhip.io.imuhip_csv import read_csv_chunks
@@ -22,9 +23,10 @@ PIECE_BYTES = 8 << 20  # read and fused a piece at a time
 
 def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side: str = "both",
                         options: Options | None = None, source: str = "", calibration_bytes: int = CALIBRATION_BYTES,
-                        piece_bytes: int = PIECE_BYTES) -> Analysis:
+                        piece_bytes: int = PIECE_BYTES, segments: str | os.PathLike | None = None) -> Analysis:
     """`analyze(read_csv(path))` in bounded memory; the sensor axes and sign come from the first
-    `calibration_bytes` of the file (so it must begin with quiet standing and some movement, as usual)."""
+    `calibration_bytes` of the file (so it must begin with quiet standing and some movement, as usual).
+    `segments`: a corrected timeline CSV (`--segments`), checked against the recording's span."""
     calibration_piece = read_csv_chunks(path, calibration_bytes)
     first = next(calibration_piece)
     calibration_piece.close()
@@ -66,7 +68,11 @@ def analyze_csv_chunked(path: str | os.PathLike, drill: str | None = None, side:
     results = {n: SegmentAngles(empty, empty, empty, empty, r.calibration, r.warnings) for n, r in results.items()}
     del out
     context = Recording({}, meta, annotations, warnings)
-    return analyze_angles(table, results, context, drill, side, options, source)
+    user = None
+    if segments is not None:
+        t = table["time_s"].to_numpy()
+        user = read_segments(segments, DRILLS, float(t[0]), float(t[-1])) if len(t) else []
+    return analyze_angles(table, results, context, drill, side, options, source, user)
 
 
 def _line_count(path: str | os.PathLike, block: int = 16 << 20) -> int:

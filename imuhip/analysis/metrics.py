@@ -47,9 +47,45 @@ def metrics_table(a: Analysis) -> pd.DataFrame:
             add(drill, side, "strides", len(ss), "strides", len(ss))
             add(drill, side, "median_peak_flexion_deg", np.median([s.peak_flexion_deg for s in ss]), "deg", len(ss),
                 f"{len(ss)} strides")
+            if len(ss) > 1:
+                d = np.array([s.duration_s for s in ss])
+                add(drill, side, "stride_time_cv_pct", np.std(d) / np.mean(d) * 100.0, "%", len(ss))
     for tt in a.table_test:
         add("table_test", tt["side"], "angle_above_horizontal_deg", tt["angle_above_horizontal_deg"], "deg", 1)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+#: Gait drills, fastest first: the session's knee drive is that of the fastest one it has.
+GAIT_ORDER = ("sprint", "running", "run", "jog", "walk")
+
+
+def headline(metrics: pd.DataFrame, side: str) -> dict:
+    """One side's headline numbers from a metrics table (None where the session has none):
+    holds (count) and longest_hold_s (s) over every hold drill; reps and mean_rep_peak_deg (deg,
+    mean over every rep) over every rep drill; strides over every gait drill; knee_drive_deg
+    (median peak flexion per stride, deg), stride_time_cv_pct (%) and knee_drive_drill of the
+    fastest gait drill present (GAIT_ORDER); table_test_above_horizontal_deg (deg, median)."""
+    m = metrics[metrics["side"] == side]
+
+    def rows(metric, drill=None):
+        r = m[m["metric"] == metric]
+        return r if drill is None else r[r["drill"] == drill]
+
+    def one(metric, drill):
+        r = rows(metric, drill)
+        return float(r["value"].iloc[0]) if len(r) else None
+
+    hold, rep_peak = rows("longest_hold_s"), rows("mean_peak_angle_deg")
+    table = rows("angle_above_horizontal_deg")
+    fastest = next((d for d in GAIT_ORDER if len(rows("strides", d))), None)
+    return {"holds": int(hold["n_events"].sum()), "longest_hold_s": float(hold["value"].max()) if len(hold) else None,
+            "reps": int(rows("reps")["value"].sum()),
+            "mean_rep_peak_deg": float(np.average(rep_peak["value"], weights=rep_peak["n_events"]))
+            if len(rep_peak) else None,
+            "strides": int(rows("strides")["value"].sum()), "knee_drive_drill": fastest or "",
+            "knee_drive_deg": one("median_peak_flexion_deg", fastest),
+            "stride_time_cv_pct": one("stride_time_cv_pct", fastest),
+            "table_test_above_horizontal_deg": float(table["value"].median()) if len(table) else None}
 
 
 def _provenance(a: Analysis, drill: str, side: str) -> tuple[float, str]:

@@ -222,15 +222,17 @@ def _postures(e, tilt, label, side, conf) -> None:
             calm = (rng[s] < STILL_RANGE_DEG) & (rng[o] < STILL_RANGE_DEG)
             put(calm & (x > PULLED_DEG) & (y > HANGING_DEG[0]) & (y < HANGING_DEG[1]), "table_test", o,
                 np.minimum(x - PULLED_DEG, 20 - np.abs(y - 90)) / 20)
-            put(calm & (x > RAISED_DEG) & (x < PULLED_DEG) & up[o], "standing_knee_raise", s,
-                np.minimum(x - RAISED_DEG, UPRIGHT_DEG - np.abs(y)) / 15)
+            # Before the knee-raise hold: a rear thigh behind REAR_DEG is kneeling, not a stance leg.
             put(calm & (x > HANGING_DEG[0]) & (x < HANGING_DEG[1]) & (y < REAR_DEG), "half_kneeling_stretch", o,
                 np.minimum(x - HANGING_DEG[0], REAR_DEG - y) / 10)
+            put(calm & (x > RAISED_DEG) & (x < PULLED_DEG) & up[o], "standing_knee_raise", s,
+                np.minimum(x - RAISED_DEG, UPRIGHT_DEG - np.abs(y)) / 15)
         lying = tilt < LYING_TILT_DEG if tilt is not None else np.zeros(len(label), bool)
         both = (e["left"] > SEATED_DEG) & (e["right"] > SEATED_DEG) & (e["left"] < PULLED_DEG) & (e["right"] < PULLED_DEG)
         score = np.minimum(e["left"], e["right"]) - SEATED_DEG
-        put(both & lying, "lying", "both", score / 15)
-        put(both & ~lying, "sitting", "both", score / 15)
+        # Only when the thighs are still: lowering onto or rising off a seat is a transition.
+        put(both & lying & ~moving, "lying", "both", score / 15)
+        put(both & ~lying & ~moving, "sitting", "both", score / 15)
         for s, o in (("left", "right"), ("right", "left")):
             x = e[s]
             put((x > BALANCE_DEG[0]) & (x < BALANCE_DEG[1]) & (rng[s] < STILL_RANGE_DEG / 2) & up[o], "balance", s,
@@ -258,13 +260,19 @@ def _segments(g, e, label, side, conf, t_end: float) -> list[Segment]:
             label[a:b], side[a:b], conf[a:b] = "transition", "both", 1.0
     for a, b in _runs(np.array([f"{lab}|{sd}" for lab, sd in zip(label, side)], dtype=object)):
         lab, sd = label[a], side[a]
-        if lab in HOLD_LABELS and sd in e and lab != "table_test":
-            x = e[sd]
+        if lab in HOLD_LABELS and sd in e:
+            # The thigh that moves into the position, the level it stays above and what it crosses:
+            # the raised or free thigh; the front thigh of a stretch (side: the rear); the pulled
+            # thigh of a table test (side: the hanging one), which passes through lying / sitting.
+            other = next((o for o in e if o != sd), sd)
+            x, above, over = {"half_kneeling_stretch": (e[other], RAMP_DEG, ("transition",)),
+                              "table_test": (e[other], HANGING_DEG[1], ("transition", "sitting", "lying"))
+                              }.get(lab, (e[sd], RAMP_DEG, ("transition",)))
             i = a
-            while i > 0 and label[i - 1] == "transition" and x[i - 1] > RAMP_DEG:
+            while i > 0 and label[i - 1] in over and x[i - 1] > above:
                 i -= 1
             j = b
-            while j < len(x) and label[j] == "transition" and x[j] > RAMP_DEG:
+            while j < len(x) and label[j] in over and x[j] > above:
                 j += 1
             label[i:j], side[i:j], conf[i:a], conf[b:j] = lab, sd, conf[a], conf[b - 1]
     out = []

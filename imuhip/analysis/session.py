@@ -21,7 +21,7 @@ from imuhip.analysis.events import Hold, Rep, Stride, find_holds, find_reps, fin
 from imuhip.analysis.recognition import MIN_CONFIDENCE, recognise
 from imuhip.analysis.symmetry import DEFAULT_MIN_LSI_PCT, Symmetry, compare
 from imuhip.analysis.metrics import metrics_table
-from imuhip.analysis.timeline import Segment
+from imuhip.analysis.timeline import Segment, read_segments
 from imuhip.angles import SegmentAngles, angles_table
 from imuhip.arrays import plain, true_runs
 from imuhip.errors import InputError
@@ -35,6 +35,7 @@ RUN_DRILLS = {"run", "jog", "sprint", "running", "walk"}
 TABLE_DRILLS = {"table_test"}
 DRILLS = sorted(HOLD_DRILLS | POSITION_DRILLS | REP_DRILLS | RUN_DRILLS | TABLE_DRILLS)
 POSITION_TOLERANCE_DEG = 5.0
+BALANCE_LIFT_DEG = 20.0  # single-leg balance: the free thigh held above this, deg (imuhip's choice: foot off the floor)
 
 
 @dataclass
@@ -141,6 +142,15 @@ def _with_recognition(given: list[Segment], t: np.ndarray, table: pd.DataFrame, 
     return sorted(given + free, key=lambda s: s.start_s)
 
 
+def read_user_segments(path, rec: Recording) -> list[Segment]:
+    """A corrected timeline CSV (`--segments`, imuhip.analysis.timeline) checked against the
+    drills and against the span (s) of `rec`'s sensors; InputError naming the line if not."""
+    times = [s.time for s in rec.sensors.values() if len(s.time)]
+    if not times:
+        raise InputError("the recording has no samples to place the segments on", str(path))
+    return read_segments(path, DRILLS, min(float(t[0]) for t in times), max(float(t[-1]) for t in times))
+
+
 def judged(seg: Segment) -> bool:
     """Whether a segment's events are measured and judged: a drill (not a posture or a
     transition), given or recognised with at least MIN_CONFIDENCE."""
@@ -167,14 +177,15 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
     thighs = [n for n in results if "thigh" in n]
     t = table["time_s"].to_numpy()
     given = _segments(rec, t, drill, side, segments, warnings)
-    segments = given if drill else _with_recognition(given, t, table, thighs)
+    # --drill and a corrected timeline replace recognition entirely (a deleted row: nothing there)
+    segments = given if drill or segments is not None else _with_recognition(given, t, table, thighs)
     for seg in segments:
         if seg.origin == "detected" and seg.drill in DRILLS and not judged(seg):
             warnings.append(f"{seg.drill} {seg.start_s:.1f}-{seg.end_s:.1f} s: recognition unsure (confidence "
                             f"{seg.confidence:.2f} < {MIN_CONFIDENCE}): listed, not judged")
     holds, reps, strides, runs, table_test = [], [], [], [], []
     sets_done: dict[tuple[str, str], int] = {}  # per drill and side: sets numbered across segments
-    whole_holds: dict[str, list[Hold]] = {}  # per sensor: every hold of the recording, measured whole
+    whole_holds: dict[tuple, list[Hold]] = {}  # per sensor and level: every hold of the recording, measured whole
     pelvis = table["pelvis_tilt_deg"].to_numpy() if "pelvis_tilt_deg" in table else None
     for seg in (s for s in segments if judged(s)):
         m = (t >= seg.start_s) & (t <= seg.end_s)
@@ -189,10 +200,11 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
             elev = table[f"{n}_elevation_deg"].to_numpy()[m]
             abd = table[f"{n}_abduction_deg"].to_numpy()[m]
             if seg.drill in HOLD_DRILLS:
-                if n not in whole_holds:
-                    whole_holds[n] = find_holds(t, table[f"{n}_elevation_deg"].to_numpy(), sd, options.threshold_deg,
-                                                options.min_hold_s, options.max_dip_s, options.hysteresis_deg)
-                for h in whole_holds[n]:
+                level = BALANCE_LIFT_DEG if seg.drill == "balance" else options.threshold_deg
+                if (n, level) not in whole_holds:
+                    whole_holds[n, level] = find_holds(t, table[f"{n}_elevation_deg"].to_numpy(), sd, level,
+                                                       options.min_hold_s, options.max_dip_s, options.hysteresis_deg)
+                for h in whole_holds[n, level]:
                     if h.start_s < seg.end_s and seg.start_s < h.end_s and not h.drill:
                         holds.append(_tag(h, seg.drill))
                         if seg.origin != "detected" and (h.start_s < seg.start_s - 0.5 or h.end_s > seg.end_s + 0.5):

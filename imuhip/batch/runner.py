@@ -7,6 +7,9 @@ Output folder:
   cohort.parquet, cohort.csv              one row per session and side (imuhip.batch.cohort)
   errors.csv                              source, error_type, message of every failed session
   manifest.jsonl                          one line per finished task: what a rerun skips
+
+A recording's corrected timeline `NAME.segments.csv` (next to it, or in `Settings.segments`)
+replaces its recognised one (imuhip.batch.work.segments_file); such files are never recordings.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import pandas as pd
 
 from imuhip.batch.cohort import FIRST, NUMERIC
 from imuhip.batch.discover import content_hash, find_recordings
-from imuhip.batch.work import Settings, process
+from imuhip.batch.work import SEGMENTS_SUFFIX, Settings, process, segments_file
 from imuhip.errors import ImuhipError
 
 MANIFEST = "manifest.jsonl"
@@ -84,13 +87,16 @@ def run_batch(inputs: list[str | os.PathLike], out: str | os.PathLike, settings:
     t0 = time.perf_counter()
     out = Path(out)
     (out / "sessions").mkdir(parents=True, exist_ok=True)
-    files = find_recordings(inputs, exclude=[out])
+    files = [f for f in find_recordings(inputs, exclude=[out]) if not f.name.endswith(SEGMENTS_SUFFIX)]
     done = _load_manifest(out / MANIFEST)
     key = settings.key()
     entries: dict[str, dict] = {}
     todo: list[tuple[Path, str]] = []
     for f in files:
         source, digest = str(f.resolve()), content_hash(f)
+        timeline = segments_file(f, settings)
+        if timeline is not None:  # a corrected timeline is part of the input: editing it re-does the session
+            digest += "+" + content_hash(timeline)
         prev = done.get(source)
         if (prev and "error" not in prev and prev["hash"] == digest and prev["settings"] == key
                 and (out / prev["json"]).exists()):

@@ -16,6 +16,7 @@ from imuhip import __version__
 from imuhip.errors import ImuhipError, ImuhipWarning
 
 LARGE_CSV_BYTES = 256 << 20  # imuhip CSV files above this (~2.5 h of two thighs) are analysed in pieces
+SEGMENTS_SUFFIX = ".segments.csv"  # a corrected timeline, never a recording
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,21 @@ class Settings:
     threshold_deg: float = 90.0
     thresholds: str | None = None  # TOML of rules overriding the catalog
     html: bool = False
+    segments: str | None = None  # a folder of corrected timelines NAME.segments.csv (see segments_file)
 
     def key(self) -> str:
         rules = Path(self.thresholds).read_text() if self.thresholds else ""
         return json.dumps([__version__, asdict(self), rules], sort_keys=True)
+
+
+def segments_file(path: str | os.PathLike, settings: Settings) -> Path | None:
+    """The corrected timeline of a recording, if there is one: `NAME.segments.csv` (NAME: the
+    recording's file name without its extension, or its folder's name) in the `--segments`
+    folder when one is given, else next to the recording."""
+    p = Path(path)
+    name = (p.name if p.is_dir() else p.stem) + SEGMENTS_SUFFIX
+    f = Path(settings.segments) / name if settings.segments else p.parent / name
+    return f if f.is_file() else None
 
 
 def process(path: str, settings: Settings) -> dict:
@@ -55,6 +67,7 @@ def process(path: str, settings: Settings) -> dict:
 def _process(path: str, settings: Settings) -> dict:
     from imuhip.analysis import Options, analyze
     from imuhip.analysis.chunked import analyze_csv_chunked
+    from imuhip.analysis.session import read_user_segments
     from imuhip.batch.cohort import cohort_rows
     from imuhip.io import read_any
     from imuhip.io.detect import file_head
@@ -64,12 +77,16 @@ def _process(path: str, settings: Settings) -> dict:
 
     options = Options(threshold_deg=settings.threshold_deg)
     p = Path(path)
+    timeline = segments_file(p, settings)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ImuhipWarning)  # they are kept in the analysis' warnings
         if p.is_file() and p.stat().st_size > LARGE_CSV_BYTES and file_head(p).startswith("# imuhip-csv"):
-            analysis = analyze_csv_chunked(p, settings.drill, settings.side, options, source=p.name)
+            analysis = analyze_csv_chunked(p, settings.drill, settings.side, options, source=p.name,
+                                           segments=timeline)
         else:
-            analysis = analyze(read_any(p), settings.drill, settings.side, options, source=p.name)
+            rec = read_any(p)
+            user = read_user_segments(timeline, rec) if timeline else None
+            analysis = analyze(rec, settings.drill, settings.side, options, source=p.name, segments=user)
         found = verdicts(analysis, load_catalog(settings.thresholds))
         html = render_html(analysis, found) if settings.html else None
     return {"report": report_dict(analysis, found), "rows": cohort_rows(analysis, found, str(path)), "html": html}

@@ -25,7 +25,7 @@ from imuhip.errors import SimulationError
 from imuhip.io.imuhip_csv import write_csv
 from imuhip.recording import Recording, SensorData
 from imuhip.simulate import imu
-from imuhip.simulate.scenarios import POSTURES, RUN_SPEEDS, SCENARIOS, SIDES, TURNS, Asymmetry, Body, add_turns, build
+from imuhip.simulate.scenarios import POSTURES, RUN_SPEEDS, SCENARIOS, SIDES, TURNS, Asymmetry, Body, EXTRA_DRILLS, add_turns, build
 
 __all__ = ["SCENARIOS", "SimOptions", "Simulation", "simulate", "write_simulation", "truth_path"]
 
@@ -56,6 +56,7 @@ class SimOptions:
     start: str = "standing"  # field_session: the posture it begins in (standing, seated, lying, kneeling)
     turns: str = "none"  # heading changes over the whole session: none, shuttle, bend, figure8, cutting
     restrap_s: dict = field(default_factory=dict)  # sensor name -> time (s) it is strapped on anew
+    drills: tuple = ()  # field_session: extra drills at the end (scenarios.EXTRA_DRILLS), none by default
 
 
 @dataclass
@@ -101,7 +102,7 @@ def true_events(body: Body) -> dict[str, list[dict]]:
                                     duration_s=t[b - 1] - t[a], mean_angle_deg=seg.mean(),
                                     min_angle_deg=seg.min()))
     for ann in body.annotations:
-        if ann.drill not in ("seated_hip_flexor", "marching", "a_skip"):
+        if ann.drill not in ("seated_hip_flexor", "marching", "a_skip", "knee_raise_reps"):
             continue
         for s in SIDES if ann.side == "both" else [ann.side]:
             i0, i1 = np.searchsorted(t, [ann.start_s, ann.end_s])
@@ -143,6 +144,11 @@ def simulate(scenario: str, options: SimOptions | None = None, **kwargs) -> Simu
         raise SimulationError(f"start must be one of {', '.join(POSTURES)}; turns one of {', '.join(TURNS)}")
     if options.start != "standing" and scenario != "field_session":
         raise SimulationError("only field_session can start in another posture than standing")
+    if options.drills and scenario != "field_session":
+        raise SimulationError("only field_session takes extra drills")
+    if set(options.drills) - set(EXTRA_DRILLS):
+        raise SimulationError(f"unknown drill(s) {', '.join(sorted(set(options.drills) - set(EXTRA_DRILLS)))}; "
+                              f"expected {', '.join(EXTRA_DRILLS)}")
     unknown = set(options.restrap_s) - set(_sensor_names(options))
     if unknown:
         raise SimulationError(f"restrap: no sensor {', '.join(sorted(unknown))} in this session")
@@ -150,7 +156,7 @@ def simulate(scenario: str, options: SimOptions | None = None, **kwargs) -> Simu
         raise SimulationError(f"rate_hz {options.rate_hz} is outside 1..5000 Hz")
     rng = np.random.default_rng(options.seed)
     body = Body(rng, Asymmetry(dict(options.hold_s), dict(options.knee_drive), dict(options.table_hover_deg)))
-    build(scenario, body, options.duration_s, options.start)
+    build(scenario, body, options.duration_s, options.start, tuple(options.drills))
     if options.turns != "none":
         add_turns(body, options.turns, 3.0, body.t - 3.0)
     body.commit_turns()

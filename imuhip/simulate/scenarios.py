@@ -302,6 +302,39 @@ def table_test(b: Body, hold: float = 20.0) -> None:
     b.move(2.5, left_elevation=0.0, right_elevation=0.0, pelvis_height=STANDING_HIP_HEIGHT)
 
 
+def single_leg_balance(b: Body, hold: float = 20.0, lift: float = 45.0) -> None:
+    """Single-leg balance, each side: the free thigh lifted to about `lift` deg and held still
+    for `hold` s while the stance thigh stays vertical; the truth segment's side is the free leg."""
+    for free in SIDES:
+        start = b.t
+        b.move(1.0, **{f"{free}_elevation": lift + b.rng.uniform(-5, 5), f"{free}_abduction": 2.0})
+        top = b.t
+        b.advance(hold)
+        b.sway(b.thigh[free]["elevation"], top, b.t, 1.0)
+        b.move(1.0, **{f"{free}_elevation": 0.0, f"{free}_abduction": 0.0})
+        b.annotate(start, "balance", free)
+        b.stand(4.0)
+
+
+def knee_raise_reps(b: Body, reps: int = 10, peak: float = 95.0) -> None:
+    """Standing knee-raise reps, each side: the thigh raised to about `peak` deg and lowered
+    `reps` times (0.6 s up, 0.3 s at the top, 0.6 s down, 0.5 s standing), the other thigh vertical."""
+    for side in SIDES:
+        start = b.t
+        for _ in range(reps):
+            b.move(0.6, **{f"{side}_elevation": b.drive(side, 0.0, peak + b.rng.uniform(-4, 4))})
+            b.advance(0.3)
+            b.move(0.6, **{f"{side}_elevation": 0.0})
+            b.advance(0.5)
+        b.annotate(start, "knee_raise_reps", side)
+        b.stand(4.0)
+
+
+#: Drills a field session can add at its end (SimOptions.drills), in the order given.
+EXTRA_DRILLS = {"balance": single_leg_balance, "half_kneeling_stretch": stretch_hold, "table_test": table_test,
+                "knee_raise_reps": knee_raise_reps}
+
+
 def run(b: Body, speed: str = "run", duration: float = 20.0, turn_every: float | None = None) -> None:
     """Running (or walking) at one of GAITS: strides alternating left/right, impacts at foot
     strike; with `turn_every` (s), a 180 deg shuttle turn that often."""
@@ -396,10 +429,12 @@ def quiet(b: Body, duration: float, label: str = "standing") -> None:
     b.segment(start, label)
 
 
-def field_session(b: Body, start: str = "standing", duration: float | None = None) -> None:
+def field_session(b: Body, start: str = "standing", duration: float | None = None, drills=()) -> None:
     """A coach's session with no annotations: walk to the spot, holds, walk back, seated drill,
     stand up, marching, A-skips out and back, a jog shuttle, a sprint, walk back; repeated until
-    `duration` (s) when given. `start`: the posture the recording begins in (POSTURES)."""
+    `duration` (s) when given. `start`: the posture the recording begins in (POSTURES). `drills`:
+    names of EXTRA_DRILLS done at the end, each after 3 s of quiet standing (none by default, so
+    the session without them is unchanged)."""
     t0 = b.t
     if start == "standing":
         quiet(b, 3.0)
@@ -435,6 +470,9 @@ def field_session(b: Body, start: str = "standing", duration: float | None = Non
         run(b, "sprint", 6.0)
         walk(b, 12.0, turn_first=True)
         first = False
+    for name in drills:
+        quiet(b, 3.0)
+        EXTRA_DRILLS[name](b)
     quiet(b, 3.0)
 
 
@@ -484,11 +522,11 @@ SCENARIOS = {
 TURNS = ("none", "shuttle", "bend", "figure8", "cutting")
 
 
-def build(scenario: str, body: Body, duration: float | None = None, start: str = "standing") -> None:
+def build(scenario: str, body: Body, duration: float | None = None, start: str = "standing", drills=()) -> None:
     """Program `scenario` into `body`: always 3 s of quiet standing first and last (a field
-    session begins in its `start` posture)."""
+    session begins in its `start` posture and ends with the EXTRA_DRILLS named in `drills`)."""
     if scenario == "field_session":
-        field_session(body, start, duration)
+        field_session(body, start, duration, drills)
         body.still(3.0)
         return
     body.still(3.0)
