@@ -549,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--html", metavar="OUT.html", help="write the coach's report: one self-contained page")
     rep.add_argument("--json", metavar="OUT.json", help="write the analysis with every verdict and its source")
     rep.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
-    rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry CSVs")
+    rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry and metrics CSVs")
     rep.set_defaults(func=cmd_report)
 
     cmp = command("compare", "sessions side by side: progress of one athlete, and a squad table",

@@ -21,6 +21,8 @@ import numpy as np
 BOOTSTRAP = 2000
 SINGLE_EVENT = "single event: no variability estimate"
 ONE_COUNT = "one count per side: no variability estimate"
+COUNT_TOLERANCE = 1  # counts this close are alike: which foot starts a bout (imuhip's choice)
+WITHIN_ONE = "counts one apart: not an asymmetry (which side started the bout, one rep more or less)"
 KINDS = ("duration", "peak_angle", "count")  # one catalog rule per kind
 DEFAULT_MIN_LSI_PCT = 90.0  # `flagged` below this; the catalog's symmetry rules judge the same LSI
 
@@ -47,9 +49,10 @@ class Symmetry:
 
     def describe_lower(self) -> str:
         """'left lower by 11.0 s (LSI 66.5 %)', or 'symmetric'."""
-        if self.lower_side == "none":
+        digits = 0 if self.kind == "count" else 1
+        if self.lower_side == "none" or round(abs(self.difference), digits) == 0:
             return "symmetric"
-        return (f"{self.lower_side} lower by {abs(self.difference):.1f} {self.unit} "
+        return (f"{self.lower_side} lower by {abs(self.difference):.{digits}f} {self.unit} "
                 f"(LSI {self.lsi_pct:.1f} %)")
 
 
@@ -71,23 +74,28 @@ def compare(metric: str, kind: str, unit: str, left: np.ndarray, right: np.ndarr
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     left, right = np.asarray(left, float), np.asarray(right, float)
-    L, R = float(np.mean(left)), float(np.mean(right))
+    # Peak angles per side as their median (as the metrics table gives knee drive), others as mean.
+    stat = np.median if kind == "peak_angle" else np.mean
+    L, R = float(stat(left)), float(stat(right))
+    alike = False
     if kind == "count":
-        ci, note = None, ONE_COUNT
+        alike = abs(L - R) <= COUNT_TOLERANCE
+        ci, note = None, WITHIN_ONE if alike and L != R else ONE_COUNT
     elif len(left) >= 2 and len(right) >= 2:
-        lo, hi = np.percentile(lsi(_bootstrap_means(left, seed), _bootstrap_means(right, seed + 1)), [2.5, 97.5])
+        lo, hi = np.percentile(lsi(_bootstrap(left, seed, stat), _bootstrap(right, seed + 1, stat)), [2.5, 97.5])
         ci, note = (float(lo), float(hi)), ""
     else:
         ci, note = None, SINGLE_EVENT
     lower = "left" if L < R else "right" if R < L else "none"
     index = float(lsi(L, R))
     return Symmetry(metric, kind, unit, L, R, L - R, index, float(symmetry_angle(L, R)), ci,
-                    len(left), len(right), lower, bool(index < min_lsi_pct), note)
+                    len(left), len(right), lower, bool(index < min_lsi_pct and not alike), note)
 
 
-def _bootstrap_means(x: np.ndarray, seed: int) -> np.ndarray:
-    """BOOTSTRAP means of resamples of x, drawn a block at a time (bounded memory for long runs)."""
+def _bootstrap(x: np.ndarray, seed: int, stat=np.mean) -> np.ndarray:
+    """BOOTSTRAP values of `stat` (np.mean or np.median) over resamples of x, drawn a block at a
+    time (bounded memory for long runs)."""
     rng = np.random.default_rng(seed)
     block = max(1, min(BOOTSTRAP, 2_000_000 // len(x)))
-    return np.concatenate([x[rng.integers(0, len(x), (min(block, BOOTSTRAP - i), len(x)))].mean(axis=1)
+    return np.concatenate([stat(x[rng.integers(0, len(x), (min(block, BOOTSTRAP - i), len(x)))], axis=1)
                            for i in range(0, BOOTSTRAP, block)])

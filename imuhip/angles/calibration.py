@@ -39,7 +39,7 @@ STILL_GYR_SD = 0.05  # rad/s: local spread of the gyro below this counts as stil
 STILL_GYR_MAX = 0.35  # rad/s: and its local mean (bias included) below this
 STILL_ACC = 0.4  # m/s^2, ||acc| - g| (smoothed) below this counts as still
 STILL_ACC_SD = 0.3  # m/s^2: local spread of the accelerometer below this
-IMPACT_G = 1.8  # |acc| above this many g is an impact (foot strike, landing)
+IMPACT_G = 1.4  # |acc| above this many g is an impact (foot strike, landing; walking reaches 1.5-1.7)
 IMPACT_NEAR_S = 1.0  # s either side of an impact that count as gait for the gait direction
 IMPACT_SHARE = 0.05  # share of impact samples within IMPACT_NEAR_S that marks gait
 MIN_IMPACT_S = 2.0  # s of gait needed before the gait direction is trusted
@@ -219,8 +219,8 @@ def _reference(s: SensorData, name: str, periods: list[tuple[int, int]],
         return None, "gait", GAIT_UNCERTAINTY_DEG, gait
     if periods:
         a, b = periods[0]
-        warnings.append(f"sensor {name}: no walking or running to confirm which still moment is standing: "
-                        f"took the first, at {s.time[a]:.1f} s (start recordings standing)")
+        warnings.append(f"sensor {name}: no walking or running in the recording to confirm which still "
+                        f"moment is standing: took the first one, at {s.time[a]:.1f} s, as standing")
         return [(a, b)], "first still", 2.0, None
     # No still second: take the quietest second and say so.
     n = max(2, int(round(MIN_STILL_S * s.rate_hz)))
@@ -283,8 +283,9 @@ def calibrate(s: SensorData, name: str = "sensor", side: float = 1.0,
         warnings.append(
             f"sensor {name}: too little movement to find the flexion axis "
             f"({seconds:.1f} s above {threshold} rad/s; needs {MIN_MOVING_S:g} s): the "
-            f"tilt from vertical is right but its split into flexion and abduction is a guess; raise "
-            f"each knee a few times, or pass a calibration from an earlier session")
+            f"tilt from vertical is right but its split into flexion and abduction is a guess; "
+            + ("bend forward a few times" if name == "pelvis" else "raise each knee a few times")
+            + ", or pass a calibration from an earlier session")
         pc = np.eye(3)[int(np.argmin(np.abs(y)))]  # any axis far from the long axis
     elif planarity < 0.5:
         warnings.append(f"sensor {name}: movement is not mostly flexion (planarity {planarity:.2f}): "

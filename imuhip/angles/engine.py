@@ -208,10 +208,13 @@ def segment_angles(s: SensorData, name: str, calibration: Calibration | None = N
             lo = int(np.searchsorted(s.time, old_end))
             hi = int(np.searchsorted(s.time, min(ready, new_start)))
             quality[lo:max(hi, a)] |= MOUNT_CHANGE
-            warnings.append(f"sensor {name}: mounting changed between {old_end:.1f} and {new_start:.1f} s "
-                            f"(flexion axis moved {moved:.0f} deg: re-strapped or slipped): recalibrated "
-                            f"from {s.time[a]:.1f} s on; angles from {old_end:.1f} to {max(s.time[max(hi, a) - 1], old_end):.1f} s "
-                            f"are not trusted")
+            when = (f"at {new_start:.1f} s" if new_start - old_end < 1.0
+                    else f"between {old_end:.1f} and {new_start:.1f} s")
+            untrusted = s.time[max(hi, a) - 1] - old_end
+            warnings.append(f"sensor {name}: mounting changed {when} (flexion axis moved {moved:.0f} deg: "
+                            f"re-strapped or slipped): recalibrated from {s.time[a]:.1f} s on"
+                            + (f"; angles from {old_end:.1f} to {old_end + untrusted:.1f} s are not trusted"
+                               if untrusted >= 1.0 else ""))
     elev, abd, tilt, since = (np.concatenate(x) for x in zip(*parts))
     sat, clipped = saturation(s, name)
     if sat.any():

@@ -227,9 +227,10 @@ def sources_html(verdicts: list[Verdict]) -> str:
         quote = f"<blockquote>&ldquo;{e(v.quote)}&rdquo;</blockquote>" if v.quote else ""
         title = v.source_title or v.citation  # imuhip's own choices say so, with no citation
         _, _, paper = v.citation.partition("; ")
-        also = f"<br><small>and {e(paper)}</small>" if paper and paper != v.source_title else ""
+        same = paper and (paper in v.source_title or v.source_title in paper)
+        also = f"<br><small>and {e(paper)}</small>" if paper and not same else ""
         items.append(f"<li id='source-{n}'><b>{e(what)} {e(v.requirement)}</b>"
-                     f"{quote}<small>{e(title)}</small>{also}</li>")
+                     f"{quote}<br><small>{e(title)}</small>{also}</li>")
     return "<ol class='sources'>" + "".join(items) + "</ol>"
 
 

@@ -55,6 +55,11 @@ def _outside_legend(ax) -> None:
               borderaxespad=0.2)
 
 
+#: Segments that are what the athlete did between drills: no band, no label on the timeline.
+ACTIVITIES = {"standing", "sitting", "lying", "kneeling", "transition", "walk", "unknown"}
+LABEL_WIDTH = 0.0075  # share of the plot's width one label character takes at 7.5 pt
+
+
 def timeline(t: np.ndarray, traces: dict[str, np.ndarray], bands: list[tuple[float, float, str, str]],
              holds: list[tuple[float, float, str]], threshold_deg: float) -> str:
     """The session: thigh elevation per side over time, with labelled drill bands.
@@ -63,18 +68,26 @@ def timeline(t: np.ndarray, traces: dict[str, np.ndarray], bands: list[tuple[flo
     ----------
     t : time, s.
     traces : {side: thigh elevation (deg) on `t`}.
-    bands : (start_s, end_s, drill, side) per drill segment: annotations, or segments found.
+    bands : (start_s, end_s, drill, side) per drill segment: annotations, or segments found
+        (ACTIVITIES such as standing or walking between drills get no band).
     holds : (start_s, end_s, side) per hold window, shaded green.
     threshold_deg : the hold threshold, drawn as a dashed line.
     """
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.4))
     titles = {}
     lo_y, hi_y = -30.0, max(threshold_deg + 25.0, 120.0)
-    for i, (start, end, drill, side) in enumerate(sorted(bands)):
-        ax.axvspan(start, end, color=BAND_COLORS[i % 2], lw=0, zorder=0)
+    span = max(float(t[-1] - t[0]), 1e-9)
+    drills = [b for b in sorted(bands) if b[2] not in ACTIVITIES]
+    for i, (start, end, drill, side) in enumerate(drills):
         label = drill_label(drill) + ("" if side in ("both", "none") else f" ({side})")
-        ax.text((start + end) / 2, 1.02 + 0.09 * (i % 2), label, transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=7.5, color="#333", clip_on=False)
+        gid = f"band-{i}"
+        ax.axvspan(start, end, color=BAND_COLORS[i % 2], lw=0, zorder=0, gid=gid)
+        titles[gid] = f"{label}: {start:.0f}-{end:.0f} s"
+        # A label only where it fits over its band (the others keep their hover title), on
+        # three alternating rows so neighbours do not overprint.
+        if (end - start) / span >= LABEL_WIDTH * len(label) / 3:
+            ax.text((start + end) / 2, 1.02 + 0.08 * (i % 3), label, transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=7.5, color="#333", clip_on=False)
     for k, (start, end, side) in enumerate(holds):
         gid = f"hold-{k}"
         ax.axvspan(start, end, ymin=0.0, ymax=1.0, color=HOLD_COLOR, alpha=0.22, lw=0, zorder=1, gid=gid)
@@ -144,7 +157,10 @@ def symmetry_chart(rows: list[tuple[str, float, float, float, bool]], min_lsi_pc
     for i, (key, lsi, lo, hi, flagged) in enumerate(rows):
         lo = lo if np.isfinite(lo) else lsi
         hi = hi if np.isfinite(hi) else lsi
-        ax.errorbar([lsi], [i], xerr=[[lsi - lo], [hi - lsi]], fmt="none", ecolor="#888", capsize=3)
+        # A bootstrap interval need not contain the estimate (LSI near 100 %): draw the bar only
+        # where it lies on each side.
+        ax.errorbar([lsi], [i], xerr=[[max(0.0, lsi - lo)], [max(0.0, hi - lsi)]], fmt="none", ecolor="#888",
+                    capsize=3)
         gid = f"sym-{i}"
         ax.scatter([lsi], [i], color="#cf222e" if flagged else "#57606a", zorder=3, gid=gid)
         spread = f"95 % CI {lo:.1f} to {hi:.1f} %" if hi > lo else "single event: no variability estimate"

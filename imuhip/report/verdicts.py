@@ -75,7 +75,7 @@ def verdicts(a: Analysis, rules: dict[str, Rule]) -> list[Verdict]:
                           f"{spread}")
                 rows = metrics[metrics["drill"] == drill]
                 conf = float(rows["confidence"].min()) if len(rows) else 1.0
-                out.append(Verdict(rule.id, drill, "both", s.metric, s.lsi_pct, rule.unit, judge(rule, s.lsi_pct),
+                out.append(Verdict(rule.id, drill, "both", s.metric, s.lsi_pct, rule.unit, "pass" if s.kind == "count" and not s.flagged else judge(rule, s.lsi_pct),
                                    rule.describe(), rule.meaning, rule.citation(), detail, *_shown(rule), conf))
             continue
         for drill, side, v, detail, conf in _values(metrics, rule):
