@@ -4,13 +4,15 @@
 
 Two imuhip-open sensors stream 30 simulated seconds at 20x real time; the left one has the fault.
 For each fault: samples the sensor sent, samples in the file, samples lost without a note (sent
-minus written minus those counted in the summary), clock resets counted, clock-reset comments.
+minus written minus those counted in the summary), clock resets counted, clock-reset comments, and the
+time from stop to the end of the recording (s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from pathlib import Path
 
 from imuhip import read_csv
@@ -33,7 +35,9 @@ FAULTS = {
 }
 
 
-async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int = RATE) -> tuple[dict, list, list]:
+async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int = RATE
+                  ) -> tuple[dict, list, list, float]:
+    """(summary, log lines, virtual sensors, s from stop to the end of `Recorder.run`) of one recording."""
     truth = simulate("marching", seed=5, duration_s=SECONDS, rate_hz=float(rate), jitter_s=0.0).recording
     air, addresses, sensors = VirtualAir(), {}, []
     for k, loc in enumerate(("left_thigh", "right_thigh")):
@@ -43,14 +47,17 @@ async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int
         addresses[loc] = addr
     logs: list[str] = []
     rec = Recorder(out, addresses, backend=air.client_backend(), rate_hz=rate, log=logs.append)
-    summary = await rec.run(duration_s=SECONDS / SPEED + 2.0)
-    return summary, logs, sensors
+    stopped = []
+    asyncio.get_running_loop().call_later(SECONDS / SPEED + 2.0, lambda: (stopped.append(time.monotonic()),
+                                                                            rec.stop()))
+    summary = await rec.run()
+    return summary, logs, sensors, time.monotonic() - stopped[0]
 
 
 def run(name: str, faults: dict, folder: Path, kind=SimulatedImuhipSensor, rate: int = RATE) -> dict:
     """Figures of one fault: sent, written, silently lost, clock resets and comments."""
     out = folder / f"{abs(hash(name))}.csv"
-    summary, logs, sensors = asyncio.run(_record(out, faults, kind, rate))
+    summary, logs, sensors, stop_s = asyncio.run(_record(out, faults, kind, rate))
     left = summary["left_thigh"]
     text = out.read_text()
     try:
@@ -63,7 +70,7 @@ def run(name: str, faults: dict, folder: Path, kind=SimulatedImuhipSensor, rate:
     silent = sent - written - counted if isinstance(written, int) else sent
     return dict(fault=name, sent=sent, written=written, silently_lost=max(silent, 0),
                 clock_resets=left.get("clock_resets", "n/a"), reset_comments=text.count("clock reset"),
-                last_error=left["last_error"])
+                stop_s=round(stop_s, 3), last_error=left["last_error"])
 
 
 def main() -> None:

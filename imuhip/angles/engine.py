@@ -16,7 +16,7 @@ from imuhip.angles.calibration import (MIN_MOVING_S, MOVING_GYR, Calibration, ac
                                        still_mask, still_periods)
 from imuhip.errors import CalibrationError, InputError
 from imuhip.io.units import G
-from imuhip.recording import Recording, SensorData
+from imuhip.recording import Recording, SensorData, side_label
 
 # Per-sample quality flags (bits) of SegmentAngles.quality; angles are NaN where any is set.
 SATURATED = 1  # the accelerometer or gyroscope was at its range (+- SATURATION_PAD_S)
@@ -59,7 +59,10 @@ def saturation_warnings(s: SensorData, name: str) -> list[str]:
             continue
         at_peak = np.abs(data) >= peak * (1 - 1e-9)
         flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
-        if flat.any():
+        if not np.ptp(data, axis=0).any():
+            out.append(f"sensor {name}: the {label} reads ({', '.join(f'{v:.4g}' for v in data[0])}) {unit} on all "
+                       f"{len(s)} samples: a stuck sensor or made-up data, nothing measured (angles NaN)")
+        elif flat.any():
             i = int(np.flatnonzero(flat.any(axis=1))[0])
             count = int(at_peak.any(axis=1).sum())
             out.append(f"sensor {name}: {label} saturates at {peak:.1f} {unit} ({count} samples, first at "
@@ -227,7 +230,7 @@ def table_of(results: dict[str, SegmentAngles]) -> pd.DataFrame:
     """The angles table of `angles_table` from per-sensor results (thighs first, then pelvis)."""
     thighs = [n for n in results if "thigh" in n]
     t = results[thighs[0]].time
-    sides = [n.split("_")[0] if "_" in n else n for n in thighs]
+    sides = [side_label(n) for n in thighs]
     names = ["time_s"] + [f"{n}_{k}_deg" for n in thighs for k in ("elevation", "abduction")]
     if "pelvis" in results:
         names += ["pelvis_tilt_deg"] + [f"{side}_hip_flexion_deg" for side in sides]
