@@ -17,14 +17,14 @@ from pathlib import Path
 
 from imuhip import read_csv
 from imuhip.ble.recorder import Recorder
-from imuhip.ble.virtual import SimulatedImuhipSensor, SimulatedPolarSensor, VirtualAir
+from imuhip.ble.virtual import (SimulatedDotSensor, SimulatedImuhipSensor, SimulatedMovesenseSensor,
+                                SimulatedPolarSensor, VirtualAir)
 from imuhip.ble import polar_pmd
 from imuhip.simulate import simulate
 
 SPEED = 20.0
 SECONDS = 30.0
 RATE = 104
-PER_PACKET = 19
 MINUTES_20_US = 20 * 60 * 10**6
 FAULTS = {
     "none": {},
@@ -33,6 +33,9 @@ FAULTS = {
     "clock jumps 10 min ahead for good": {"stamp_jump_us": {k: 600 * 10**6 for k in range(40, 400)}},
     "reboot, clock restarts on reconnect": {"reboot_at": {60}},
 }
+
+#: Sensors whose lost packets come from their stamps: (kind, rate Hz, packet with the bad stamp).
+STAMPED = ((SimulatedMovesenseSensor, RATE, 60), (SimulatedDotSensor, 60, 300))
 
 
 async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int = RATE
@@ -64,12 +67,12 @@ def run(name: str, faults: dict, folder: Path, kind=SimulatedImuhipSensor, rate:
         written = len(read_csv(out, check=False).sensors.get("left_thigh", []))
     except Exception as exc:  # noqa: BLE001 - the figure is whether the file reads
         written = f"unreadable ({type(exc).__name__})"
-    per = PER_PACKET if kind is SimulatedImuhipSensor else 36
-    sent = min(sensors[0].sent * per, len(sensors[0].samples))
+    sent = min(sensors[0].sent * sensors[0].per_packet, len(sensors[0].samples))
     counted = left.get("dropped_samples", 0)
     silent = sent - written - counted if isinstance(written, int) else sent
     return dict(fault=name, sent=sent, written=written, silently_lost=max(silent, 0),
-                clock_resets=left.get("clock_resets", "n/a"), reset_comments=text.count("clock reset"),
+                lost_packets=left["lost_packets"], clock_resets=left.get("clock_resets", "n/a"),
+                reset_comments=text.count("clock reset"),
                 stop_s=round(stop_s, 3), last_error=left["last_error"])
 
 
@@ -79,6 +82,9 @@ def main() -> None:
         for factor in (float("nan"), 0.0, -1.0, float("inf")):
             rows.append(run(f"Polar ACC factor {factor}", {"announced_factors": {polar_pmd.ACC: factor}}, Path(tmp),
                             SimulatedPolarSensor, 52))
+        for kind, rate, k in STAMPED:
+            rows.append(run(f"{kind.__name__}: one packet 20 min in the future", {"stamp_jump_us": {k: MINUTES_20_US}},
+                            Path(tmp), kind, rate))
     for r in rows:
         print(" | ".join(f"{k}={v}" for k, v in r.items()))
 

@@ -16,6 +16,8 @@ from imuhip.io.units import sensor_data
 from imuhip.recording import Recording
 from imuhip.simulate import simulate
 
+from conftest import shared_file
+
 
 @pytest.fixture(scope="module")
 def knee_raise():
@@ -143,3 +145,26 @@ def test_sensors_started_a_few_seconds_apart_say_nothing(tmp_path, knee_raise):
     path = tmp_path / "near.csv"
     write_csv(rec, path)
     assert not [w for w in read_any(path).warnings if "cannot be compared" in w]
+
+
+@pytest.mark.parametrize("source", [("app_formats", "polar_sensor_logger"),
+                                    ("app_formats", "xsens_dot", "bei_D4CA6EF17860_20210830_170505.csv")])
+@pytest.mark.parametrize("repeats", [1, 5])
+def test_app_readers_count_the_samples_they_drop_for_a_repeated_time(tmp_path, source, repeats):
+    """Repeated rows (a time that repeats) are dropped and counted, with the file, in the warnings."""
+    src = shared_file(*source)
+    name = "Polar_Sense_ACC.txt" if src.is_dir() else src.name
+    if src.is_dir():
+        for f in src.iterdir():
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+        target = tmp_path
+    else:
+        target = tmp_path / name
+    lines = (src / name if src.is_dir() else src).read_text().splitlines(keepends=True)
+    k = len(lines) // 2
+    (tmp_path / name).write_text("".join(lines[:k] + [lines[k]] * repeats + lines[k:]))
+    clean = len(read_any(src).sensors["thigh"])
+    rec = read_any(target)
+    said = [w for w in rec.warnings if "dropped whose time repeats or goes back" in w]
+    assert len(rec["thigh"]) == clean
+    assert len(said) == 1 and f"{repeats} sample(s) dropped" in said[0] and str(tmp_path) in said[0]

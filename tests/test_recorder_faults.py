@@ -3,6 +3,7 @@ Polar start answer with an unusable factor refuses the sensor and leaves a reada
 stops within 2 s of being asked, and Ctrl-C at any phase of start-up ends `imuhip record` within 2 s."""
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -49,7 +50,26 @@ def test_an_unusable_polar_factor_refuses_the_sensor_and_the_file_reads(tmp_path
 def test_ctrl_c_at_any_phase_of_start_up_stops_within_2_s_with_a_readable_file(tmp_path, delay):
     out = tmp_path / "rec.csv"
     code, took = rf_stop.interrupt_once(out, delay)
-    assert code in (0, 130) and took < rf_stop.STOP_LIMIT_S, (code, took)
+    assert code in (0, 130, -signal.SIGINT) and took < rf_stop.STOP_LIMIT_S, (code, took)  # -SIGINT: still importing
     assert rf_stop.readable(out)
     if code == 0 and delay >= 0.2:
         assert len(read_csv(out, check=False).sensors) >= 1
+
+
+@pytest.mark.parametrize("kind, rate, k", rf.STAMPED, ids=lambda v: getattr(v, "__name__", str(v)))
+def test_one_far_future_stamp_is_a_clock_reset_not_lost_packets(tmp_path, kind, rate, k):
+    """Movesense and DOT count lost packets from their stamps: one stamp 20 min ahead must not count
+    20 minutes of lost packets, and every sample is still written."""
+    out = tmp_path / "rec.csv"
+    summary, _, sensors, stop_s = asyncio.run(rf._record(out, {"stamp_jump_us": {k: rf.MINUTES_20_US}}, kind, rate))
+    left = summary["left_thigh"]
+    assert left["lost_packets"] == 0 and left["clock_resets"] >= 1 and stop_s < rf_stop.STOP_LIMIT_S
+    assert len(read_csv(out, check=False)["left_thigh"]) == left["samples"] == len(sensors[0].samples)
+
+
+def test_packets_really_lost_are_still_counted_from_the_stamps(tmp_path):
+    out = tmp_path / "rec.csv"
+    kind, rate, _ = rf.STAMPED[0]
+    summary, _, _, _ = asyncio.run(rf._record(out, {"drop": {50, 51, 200}}, kind, rate))
+    assert summary["left_thigh"]["lost_packets"] == 3 and summary["left_thigh"]["clock_resets"] == 0
+    assert out.read_text().count("# left_thigh lost ") == 2

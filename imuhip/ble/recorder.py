@@ -291,16 +291,20 @@ class Recorder:
         if samples is None:
             return
         device_s, acc, gyr, lost = samples
-        if lost:
+        # A stamp that jumped is a clock reset, not the notifications its gap would hold (a stream
+        # counting lost packets from stamps would count minutes of them after one bad stamp).
+        jump = self._clock_jump(st, float(device_s[0]), host) if len(device_s) else None
+        if lost and jump is None:
             st.lost_packets += lost
             self.writer.write_comment(f"{st.location} lost {lost} notification(s) before the one received at "
                                       f"{host:.3f} s")
         if len(device_s):
-            self._accept(st, device_s, acc, gyr, host)
+            self._accept(st, device_s, acc, gyr, host, jump)
 
-    def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float) -> None:
-        """Samples with device times (s) onto the session clock, into the CSV and the live view."""
-        jump = self._clock_jump(st, float(device_s[0]), host)
+    def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float,
+                jump: float | None) -> None:
+        """Samples with device times (s) onto the session clock, into the CSV and the live view; `jump`
+        is the device clock's jump (s, `_clock_jump`) before them, or None."""
         if jump is not None:
             st.clock = SessionClock()
         t = st.clock.to_session(device_s, host * self.clock_speed)
