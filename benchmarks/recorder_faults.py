@@ -4,25 +4,27 @@
 
 Two imuhip-open sensors stream 30 simulated seconds at 20x real time; the left one has the fault.
 For each fault: samples the sensor sent, samples in the file, samples lost without a note (sent
-minus written minus those counted in the summary), clock resets counted, clock-reset comments.
+minus written minus those counted in the summary), clock resets counted, clock-reset comments, and the
+time from stop to the end of the recording (s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from pathlib import Path
 
 from imuhip import read_csv
 from imuhip.ble.recorder import Recorder
-from imuhip.ble.virtual import SimulatedImuhipSensor, SimulatedPolarSensor, VirtualAir
+from imuhip.ble.virtual import (SimulatedDotSensor, SimulatedImuhipSensor, SimulatedMovesenseSensor,
+                                SimulatedPolarSensor, VirtualAir)
 from imuhip.ble import polar_pmd
 from imuhip.simulate import simulate
 
 SPEED = 20.0
 SECONDS = 30.0
 RATE = 104
-PER_PACKET = 19
 MINUTES_20_US = 20 * 60 * 10**6
 FAULTS = {
     "none": {},
@@ -32,8 +34,13 @@ FAULTS = {
     "reboot, clock restarts on reconnect": {"reboot_at": {60}},
 }
 
+#: Sensors whose lost packets come from their stamps: (kind, rate Hz, packet with the bad stamp).
+STAMPED = ((SimulatedMovesenseSensor, RATE, 60), (SimulatedDotSensor, 60, 300))
 
-async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int = RATE) -> tuple[dict, list, list]:
+
+async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int = RATE
+                  ) -> tuple[dict, list, list, float]:
+    """(summary, log lines, virtual sensors, s from stop to the end of `Recorder.run`) of one recording."""
     truth = simulate("marching", seed=5, duration_s=SECONDS, rate_hz=float(rate), jitter_s=0.0).recording
     air, addresses, sensors = VirtualAir(), {}, []
     for k, loc in enumerate(("left_thigh", "right_thigh")):
@@ -43,27 +50,30 @@ async def _record(out: Path, faults: dict, kind=SimulatedImuhipSensor, rate: int
         addresses[loc] = addr
     logs: list[str] = []
     rec = Recorder(out, addresses, backend=air.client_backend(), rate_hz=rate, log=logs.append)
-    summary = await rec.run(duration_s=SECONDS / SPEED + 2.0)
-    return summary, logs, sensors
+    stopped = []
+    asyncio.get_running_loop().call_later(SECONDS / SPEED + 2.0, lambda: (stopped.append(time.monotonic()),
+                                                                            rec.stop()))
+    summary = await rec.run()
+    return summary, logs, sensors, time.monotonic() - stopped[0]
 
 
 def run(name: str, faults: dict, folder: Path, kind=SimulatedImuhipSensor, rate: int = RATE) -> dict:
     """Figures of one fault: sent, written, silently lost, clock resets and comments."""
     out = folder / f"{abs(hash(name))}.csv"
-    summary, logs, sensors = asyncio.run(_record(out, faults, kind, rate))
+    summary, logs, sensors, stop_s = asyncio.run(_record(out, faults, kind, rate))
     left = summary["left_thigh"]
     text = out.read_text()
     try:
         written = len(read_csv(out, check=False).sensors.get("left_thigh", []))
     except Exception as exc:  # noqa: BLE001 - the figure is whether the file reads
         written = f"unreadable ({type(exc).__name__})"
-    per = PER_PACKET if kind is SimulatedImuhipSensor else 36
-    sent = min(sensors[0].sent * per, len(sensors[0].samples))
+    sent = min(sensors[0].sent * sensors[0].per_packet, len(sensors[0].samples))
     counted = left.get("dropped_samples", 0)
     silent = sent - written - counted if isinstance(written, int) else sent
     return dict(fault=name, sent=sent, written=written, silently_lost=max(silent, 0),
-                clock_resets=left.get("clock_resets", "n/a"), reset_comments=text.count("clock reset"),
-                last_error=left["last_error"])
+                lost_packets=left["lost_packets"], clock_resets=left.get("clock_resets", "n/a"),
+                reset_comments=text.count("clock reset"),
+                stop_s=round(stop_s, 3), last_error=left["last_error"])
 
 
 def main() -> None:
@@ -72,6 +82,9 @@ def main() -> None:
         for factor in (float("nan"), 0.0, -1.0, float("inf")):
             rows.append(run(f"Polar ACC factor {factor}", {"announced_factors": {polar_pmd.ACC: factor}}, Path(tmp),
                             SimulatedPolarSensor, 52))
+        for kind, rate, k in STAMPED:
+            rows.append(run(f"{kind.__name__}: one packet 20 min in the future", {"stamp_jump_us": {k: MINUTES_20_US}},
+                            Path(tmp), kind, rate))
     for r in rows:
         print(" | ".join(f"{k}={v}" for k, v in r.items()))
 

@@ -317,7 +317,7 @@ def cmd_record(args) -> int:
         if not args.no_keys:
             _read_marks(loop, rec, say, screen)
         while not task.done():
-            await asyncio.sleep(0.5)
+            await asyncio.wait({task}, timeout=0.5)
             if screen:
                 screen.draw(render(rec.states.values(), rec.session_time(), args.out, target_s, screen.width()))
         return rec, await task
@@ -661,21 +661,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImuhipWarning)
+        error = None
         try:
-            code = args.func(args)
+            return args.func(args)
         except ImuhipError as exc:
-            print(f"imuhip: error: {exc}", file=sys.stderr)
+            error = f"imuhip: error: {exc}"
             return 2
         except OSError as exc:
-            print(f"imuhip: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+            error = f"imuhip: error: {exc.filename or ''}: {exc.strerror or exc}"
             return 2
         except KeyboardInterrupt:
-            print("imuhip: interrupted", file=sys.stderr)
+            error = "imuhip: interrupted"
             return 130
-    for w in caught:
-        if issubclass(w.category, ImuhipWarning) and args.command not in ("info",):
-            print(f"imuhip: warning: {w.message}", file=sys.stderr)
-    return code
+        finally:  # warnings first, also those seen before an error
+            for w in caught:
+                if issubclass(w.category, ImuhipWarning) and args.command not in ("info",):
+                    print(f"imuhip: warning: {w.message}", file=sys.stderr)
+            if error:
+                print(error, file=sys.stderr)
 
 
 if __name__ == "__main__":

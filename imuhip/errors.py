@@ -65,5 +65,9 @@ class SimulationError(ImuhipError):
     """An impossible simulator request (unknown scenario, bad option)."""
 
 
+class MixedSensorsError(InputError):
+    """The samples under one sensor name come from several sensors (their signals alternate)."""
+
+
 class ImuhipWarning(UserWarning):
     """Something the user should know about, with data still usable (gaps, truncation)."""

@@ -6,6 +6,7 @@ Units: time in s (float64, strictly increasing per sensor), acceleration in m/s^
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +17,9 @@ from imuhip.errors import InputError, TimeOrderError
 KNOWN_LOCATIONS = ("left_thigh", "right_thigh", "pelvis")
 DATAFRAME_COLUMNS = ("sensor", "time_s", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 SIDES = ("left", "right", "both", "none")
+#: The only sensor names whose verdicts are a side's; any other thigh sensor ('thigh', 'l_thigh')
+#: is judged under its own name, with no left/right symmetry.
+THIGH_SIDES = {"left_thigh": "left", "right_thigh": "right"}
 
 #: A gap is recorded when consecutive samples are further apart than this many
 #: median sample intervals.
@@ -45,6 +49,38 @@ class Annotation:
             raise InputError(f"annotation {self.drill!r}: end_s {self.end_s} is before start_s {self.start_s}")
         if self.side not in SIDES:
             raise InputError(f"annotation {self.drill!r}: side {self.side!r} is not one of {', '.join(SIDES)}")
+
+
+def side_label(name: str) -> str:
+    """The label of a thigh sensor's verdicts: 'left' for left_thigh, 'right' for right_thigh, else
+    the sensor's own name (so no two sensors share a label)."""
+    return THIGH_SIDES.get(name, name)
+
+
+def sensor_of(label: str) -> str:
+    """The sensor name behind a verdict label (the inverse of `side_label`)."""
+    return {side: name for name, side in THIGH_SIDES.items()}.get(label, label)
+
+
+def thigh_name_warnings(names) -> list[str]:
+    """Warnings on the sensor names an analysis sees: one per sensor that is neither a thigh (a name
+    holding 'thigh') nor the pelvis, which is not analysed, and, with several thighs, one per thigh that
+    is neither left_thigh nor right_thigh, which is judged under its own name, not as a side."""
+    names = list(names)
+    thighs = [n for n in names if "thigh" in n]
+    out = []
+    for n in names:
+        if n in THIGH_SIDES or n == "pelvis" or (n in thighs and len(thighs) < 2):
+            continue
+        close = difflib.get_close_matches(n.lower(), [*THIGH_SIDES, "pelvis"], n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        if n in thighs:
+            out.append(f"sensor {n} is neither left_thigh nor right_thigh{hint}: judged under its own name, not as "
+                       f"a side, so left/right symmetry leaves it out; rename it to compare sides")
+        else:
+            out.append(f"sensor {n} is not a thigh or the pelvis{hint}: not analysed; name it left_thigh, "
+                       f"right_thigh or pelvis")
+    return out
 
 
 def find_gaps(time: np.ndarray, factor: float = GAP_FACTOR) -> list[Gap]:

@@ -25,7 +25,7 @@ from imuhip.analysis.timeline import Segment, read_segments
 from imuhip.angles import SegmentAngles, angles_table
 from imuhip.arrays import plain, true_runs
 from imuhip.errors import InputError
-from imuhip.recording import Recording
+from imuhip.recording import Recording, side_label, thigh_name_warnings
 
 JSON_VERSION = 2
 HOLD_DRILLS = {"standing_knee_raise", "band_drill", "balance", "hold"}
@@ -104,7 +104,7 @@ class Analysis:
 
 
 def _side(name: str) -> str:
-    return name.split("_")[0] if name.endswith("_thigh") else name
+    return side_label(name)
 
 
 def _segments(rec: Recording, t: np.ndarray, drill: str | None, side: str, user: list[Segment] | None,
@@ -175,6 +175,7 @@ def analyze_angles(table: pd.DataFrame, results: dict[str, SegmentAngles], rec: 
     options = options or Options()
     warnings = list(rec.warnings) + [w for r in results.values() for w in r.warnings]
     thighs = [n for n in results if "thigh" in n]
+    warnings += thigh_name_warnings(rec.sensors or results)
     t = table["time_s"].to_numpy()
     given = _segments(rec, t, drill, side, segments, warnings)
     # --drill and a corrected timeline replace recognition entirely (a deleted row: nothing there)

@@ -17,7 +17,7 @@ from imuhip.angles.calibration import (MIN_MOVING_S, MOVING_GYR, Calibration, ac
 from imuhip.arrays import true_runs
 from imuhip.errors import CalibrationError, InputError
 from imuhip.io.units import G
-from imuhip.recording import Recording, SensorData
+from imuhip.recording import Recording, SensorData, side_label
 
 # Per-sample quality flags (bits) of SegmentAngles.quality; angles are NaN where any is set.
 SATURATED = 1  # the accelerometer or gyroscope was at its range (+- SATURATION_PAD_S)
@@ -41,7 +41,8 @@ def side_of(name: str) -> float:
 
 def saturation(s: SensorData, name: str) -> tuple[np.ndarray, list[str]]:
     """Samples (bool) at a flat top of the accelerometer or gyroscope range (three or more
-    consecutive samples at the channel's extreme value), and a warning per clipped sensor."""
+    consecutive samples at the channel's extreme value; every sample of a channel that never
+    changes: a stuck sensor), and a warning per clipped or stuck sensor."""
     out = np.zeros(len(s), dtype=bool)
     warnings = []
     for label, data, unit in (("accelerometer", s.acc, "m/s^2"), ("gyroscope", s.gyr, "rad/s")):
@@ -51,7 +52,11 @@ def saturation(s: SensorData, name: str) -> tuple[np.ndarray, list[str]]:
             continue
         at_peak = (mag >= peak * (1 - 1e-9)).any(axis=1)
         flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
-        if flat.any():
+        if not np.ptp(data, axis=0).any():
+            out[:] = True
+            warnings.append(f"sensor {name}: the {label} reads ({', '.join(f'{v:.4g}' for v in data[0])}) {unit} on "
+                            f"all {len(s)} samples: a stuck sensor or made-up data, nothing measured (angles NaN)")
+        elif flat.any():
             out |= at_peak
             i = int(np.argmax(flat))
             warnings.append(f"sensor {name}: {label} saturates at {peak:.1f} {unit} ({int(at_peak.sum())} samples, "
@@ -261,7 +266,7 @@ def table_of(results: dict[str, SegmentAngles]) -> pd.DataFrame:
     """The angles table of `angles_table` from per-sensor results (thighs first, then pelvis)."""
     thighs = [n for n in results if "thigh" in n]
     t = results[thighs[0]].time
-    sides = [n.split("_")[0] if "_" in n else n for n in thighs]
+    sides = [side_label(n) for n in thighs]
     names = ["time_s"] + [f"{n}_{k}_deg" for n in thighs for k in ("elevation", "abduction")]
     if "pelvis" in results:
         names += ["pelvis_tilt_deg"] + [f"{side}_hip_flexion_deg" for side in sides]

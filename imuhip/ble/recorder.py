@@ -57,6 +57,10 @@ def parse_mark(line: str) -> str | None:
     raise InputError(f"no drill {line.strip()!r}" + (f" (could be {', '.join(starts)})" if starts else "")
                      + f"; type 1-{len(MARK_KEYS)} or a drill name, Enter to end a mark")
 BACKOFF_S = (0.25, 8.0)
+#: Stop ends every sensor task within this (s), whatever phase it is in; each is cancelled again
+#: every STOP_RETRY_S meanwhile (a cancellation some library swallowed is sent once more).
+STOP_S = 1.5
+STOP_RETRY_S = 0.1
 #: A device clock that runs this much (host s) ahead of the host between two notifications, or goes
 #: back by more than CLOCK_BACK_S, has jumped (a reboot, a bad stamp): the sensor is re-anchored.
 CLOCK_JUMP_S = 5.0
@@ -149,7 +153,34 @@ class Recorder:
         self.writer: CsvWriter | None = None
 
     def stop(self) -> None:
+        """End the recording (a signal handler calls this): samples after it are not written."""
         self._stop.set()
+
+    async def _until_stop(self, awaitable):
+        """`awaitable`'s result, or None as soon as stop is asked (then it is cancelled)."""
+        job = asyncio.ensure_future(awaitable)
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({job, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not job.done():
+                job.cancel()
+        return job.result() if job.done() and not job.cancelled() else None
+
+    async def _end_tasks(self, tasks: list) -> None:
+        """Cancel `tasks` until they end, for at most STOP_S; any still running is named in the log and
+        the file (its later notifications are not written)."""
+        deadline = time.monotonic() + STOP_S
+        pending = set(tasks)
+        while pending and time.monotonic() < deadline:
+            for t in pending:
+                t.cancel()
+            _, pending = await asyncio.wait(pending, timeout=min(STOP_RETRY_S, max(deadline - time.monotonic(), 0)))
+        for t in pending:
+            text = f"{t.get_name()} did not end within {STOP_S:g} s of stop: left behind, nothing more written"
+            self.writer.write_comment(text)
+            self.log(text)
 
     def session_time(self) -> float:
         return time.monotonic() - self._t0
@@ -161,19 +192,14 @@ class Recorder:
         smeta = {loc: {"device_id": st.address} for loc, st in self.states.items()}
         with CsvWriter(self.out, self.meta, smeta) as writer:
             self.writer = writer
-            tasks = [asyncio.create_task(self._sensor(st)) for st in self.states.values()]
-            flusher = asyncio.create_task(self._flush_loop())
+            tasks = [asyncio.create_task(self._sensor(st), name=f"{st.location} ({st.address})")
+                     for st in self.states.values()]
+            flusher = asyncio.create_task(self._flush_loop(), name="flush")
             try:
-                if duration_s is None:
-                    await self._stop.wait()
-                else:
-                    await asyncio.wait_for(self._stop.wait(), duration_s)
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait([asyncio.ensure_future(self._stop.wait())], timeout=duration_s)
             finally:
-                for t in tasks + [flusher]:
-                    t.cancel()
-                await asyncio.gather(*tasks, flusher, return_exceptions=True)
+                self._stop.set()
+                await self._end_tasks(tasks + [flusher])
                 if self.drill:
                     writer.annotate(Annotation(0.0, round(self.session_time(), 3), self.drill, "both"))
                 self.mark(None)
@@ -217,7 +243,10 @@ class Recorder:
                     st.battery_pct = await _battery(client)
                     if st.stream is None:
                         st.stream = STREAMS[protocol](self.rate_hz)
-                    refused = await st.stream.start(client, lambda data: self._on_notification(st, data))
+                    refused = await self._until_stop(
+                        st.stream.start(client, lambda data: self._on_notification(st, data)))
+                    if self._stop.is_set():
+                        return
                     if refused:
                         st.last_error = f"start refused: {refused}"
                         self.log(f"{st.location} ({st.address}): the sensor refused to start: {refused}")
@@ -231,7 +260,9 @@ class Recorder:
                                               f"from {self.session_time():.3f} s")
                     self.log(f"{st.location} ({st.address}): streaming {protocol} at {rate:g} Hz")
                     delay = BACKOFF_S[0]
-                    await lost.wait()
+                    await self._until_stop(lost.wait())
+                    if self._stop.is_set():
+                        return
                     st.disconnects += 1
                     self.writer.write_comment(f"{st.location} disconnected at {self.session_time():.3f} s")
                     self.log(f"{st.location} ({st.address}): disconnected at {self.session_time():.1f} s; "
@@ -239,11 +270,13 @@ class Recorder:
             except (BleakError, asyncio.TimeoutError, OSError, DecodeError) as exc:
                 st.last_error = str(exc) or type(exc).__name__
                 self.log(f"{st.location} ({st.address}): {st.last_error}; retrying in {delay:.1f} s")
-            await asyncio.sleep(delay)
+            await self._until_stop(asyncio.sleep(delay))
             delay = min(delay * 2, BACKOFF_S[1])
 
     def _on_notification(self, st: SensorState, data: bytes) -> None:
         """One notification: decoded by the sensor's stream, onto the session clock, into the file."""
+        if self._stop.is_set():  # stopping: the file is being closed
+            return
         host = self.session_time()
         try:
             samples = st.stream.feed(data)
@@ -258,16 +291,20 @@ class Recorder:
         if samples is None:
             return
         device_s, acc, gyr, lost = samples
-        if lost:
+        # A stamp that jumped is a clock reset, not the notifications its gap would hold (a stream
+        # counting lost packets from stamps would count minutes of them after one bad stamp).
+        jump = self._clock_jump(st, float(device_s[0]), host) if len(device_s) else None
+        if lost and jump is None:
             st.lost_packets += lost
             self.writer.write_comment(f"{st.location} lost {lost} notification(s) before the one received at "
                                       f"{host:.3f} s")
         if len(device_s):
-            self._accept(st, device_s, acc, gyr, host)
+            self._accept(st, device_s, acc, gyr, host, jump)
 
-    def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float) -> None:
-        """Samples with device times (s) onto the session clock, into the CSV and the live view."""
-        jump = self._clock_jump(st, float(device_s[0]), host)
+    def _accept(self, st: SensorState, device_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, host: float,
+                jump: float | None) -> None:
+        """Samples with device times (s) onto the session clock, into the CSV and the live view; `jump`
+        is the device clock's jump (s, `_clock_jump`) before them, or None."""
         if jump is not None:
             st.clock = SessionClock()
         t = st.clock.to_session(device_s, host * self.clock_speed)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
-from imuhip.errors import EmptyFileError, InputError
+from imuhip.errors import EmptyFileError, ImuhipWarning, InputError
 from imuhip.io import (hugadb, metabase, movesense_json, phyphox, polar_logger, sensor_logger, sensorlog, witmotion,
                        xsens_dot, xsens_mt)
 from imuhip.io.imuhip_csv import COLUMNS, read_csv
+from imuhip.io.streamcheck import overlap_warnings
 from imuhip.recording import Recording
 
 FORMATS = ("imuhip CSV", "Sensor Logger (folder or zip)", "Polar Sensor Logger", "MbientLab MetaBase",
@@ -25,8 +27,21 @@ def file_head(path: Path) -> str:
 
 def read_any(path: str | os.PathLike, sensor: str | None = None) -> Recording:
     """Read a recording in any format imuhip knows. `sensor` names the location of a
-    single-sensor export (default 'thigh'; use left_thigh / right_thigh / pelvis)."""
-    p = Path(path)
+    single-sensor export (default 'thigh'; use left_thigh / right_thigh / pelvis). Sensors with much
+    time when no other sensor records are named in its warnings (`overlap_warnings`), and so is what the
+    reader warned about (samples dropped, gaps)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = _read_any(Path(path), sensor)
+    for w in caught:  # passed on, and the readers' ImuhipWarnings kept with the recording
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, ImuhipWarning) and str(w.message) not in rec.warnings:
+            rec.warnings.append(str(w.message))
+    rec.warnings += overlap_warnings(rec.sensors, str(path))
+    return rec
+
+
+def _read_any(p: Path, sensor: str | None) -> Recording:
     name = sensor or "thigh"
     if not p.exists():
         raise InputError("cannot read: no such file or folder", str(p))

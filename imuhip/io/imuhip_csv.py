@@ -37,6 +37,7 @@ from imuhip.errors import (
     UnknownSensorError,
     ValueFormatError,
 )
+from imuhip.io.streamcheck import check_stream
 from imuhip.io.text import check_text
 from imuhip.io.units import MIN_SAMPLES, check_units, to_si
 from imuhip.recording import KNOWN_LOCATIONS, Annotation, Recording, SensorData
@@ -219,6 +220,20 @@ def _parse_comments(data: bytes, path: str, line0: int = 0):
     return version, meta, sensor_meta, annotations
 
 
+def _same_after_strip(names, codes: np.ndarray, lines: np.ndarray, path_s: str) -> None:
+    """ValueFormatError when two sensor names differ only in surrounding white space ('left_thigh' and
+    'left_thigh '): one sensor written two ways, or two sensors, which the reader cannot tell."""
+    seen: dict[str, int] = {}
+    for k, raw in enumerate(names):
+        name = str(raw).strip()
+        if name in seen:
+            first, again = (int(lines[np.flatnonzero(codes == j)[0]]) for j in (seen[name], k))
+            raise ValueFormatError(
+                f"sensor names {str(names[seen[name]])!r} (line {first}) and {str(raw)!r} differ only in white "
+                f"space: one sensor or two? write every row of a sensor with the same name", path_s, again)
+        seen[name] = k
+
+
 def _check_header(header: list[str], path: str, line: int) -> None:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -394,6 +409,7 @@ def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str,
         i = int(np.flatnonzero(sensor_col.isna().to_numpy())[0])
         raise ValueFormatError("empty sensor name", path_s, int(lines[i]))
     codes, names = pd.factorize(sensor_col, sort=False)
+    _same_after_strip(names, codes, lines, path_s)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
 
@@ -432,6 +448,8 @@ def _parse(data: bytes, path_s: str, strict: bool, acc_unit: str, gyr_unit: str,
         if gyr_unit != "rad/s":
             smeta["gyr_unit"] = gyr_unit
         sensors[name] = SensorData(t, acc, gyr, smeta)
+        if not allow_empty:
+            check_stream(t, acc, name, path_s, int(lines[idx[0]]))
         gaps = sensors[name].gaps if gap_notes else []
         if gaps:
             longest = max(gaps, key=lambda g: g.end_s - g.start_s)

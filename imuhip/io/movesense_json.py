@@ -93,7 +93,7 @@ def read_movesense_json(path: str | os.PathLike, sensor: str = "thigh") -> Recor
     t = np.concatenate([s + dt * np.arange(len(acc)) for s, acc, _ in packets])
     acc = np.array([x for p in packets for x in p[1]], dtype=np.float64)
     gyr = np.radians(np.array([x for p in packets for x in p[2]], dtype=np.float64))
-    t, acc, gyr = increasing(t, acc, gyr)
+    t, acc, gyr = increasing(t, acc, gyr, path=path)
     meta = {"device": "Movesense", "protocol": "movesense-showcase-json", "acc_unit": "m/s^2",
             "gyr_unit": "deg/s", "rate_hz": f"{1 / dt:.4g}"}
     return Recording({sensor: sensor_data(path, sensor, t - t[0], acc, gyr, meta)},

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from imuhip.errors import ColumnError, EmptyFileError, InputError, NonFiniteError, ValueFormatError
+from imuhip.errors import ColumnError, EmptyFileError, ImuhipWarning, InputError, NonFiniteError, ValueFormatError
 from imuhip.io.text import MAX_FIELDS, check_lines, read_text
 from imuhip.io.units import G
 
@@ -122,17 +123,24 @@ def counter(df, column: str, modulus: int, path: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def increasing(t: np.ndarray, *arrays: np.ndarray):
-    """Drop samples whose time does not increase (repeated or stepped-back timestamps)."""
+def increasing(t: np.ndarray, *arrays: np.ndarray, path=None, what: str = "samples"):
+    """`t` (s) and `arrays` without the samples whose time does not increase (repeated or stepped-back
+    timestamps); an ImuhipWarning naming `path` and `what` counts those dropped."""
     keep = t > np.maximum.accumulate(np.concatenate([[-np.inf], t[:-1]]))
+    dropped = int(len(t) - keep.sum())
+    if dropped:
+        i = int(np.flatnonzero(~keep)[0])
+        where = f"{path}: " if path is not None else ""
+        warnings.warn(f"{where}{what}: {dropped} sample(s) dropped whose time repeats or goes back (the first, sample "
+                      f"{i + 1}, at {float(t[i]):.6g} s)", ImuhipWarning, stacklevel=2)
     return (t[keep],) + tuple(a[keep] for a in arrays)
 
 
 def merge_onto_gyro(t_acc: np.ndarray, acc: np.ndarray, t_gyr: np.ndarray, gyr: np.ndarray, path=None):
     """(time, acc, gyr) on the gyroscope clock over the span both streams cover; InputError naming
     `path` when they overlap by fewer than two gyroscope samples."""
-    t_acc, acc = increasing(t_acc, acc)
-    t_gyr, gyr = increasing(t_gyr, gyr)
+    t_acc, acc = increasing(t_acc, acc, path=path, what="accelerometer")
+    t_gyr, gyr = increasing(t_gyr, gyr, path=path, what="gyroscope")
     keep = (t_gyr >= t_acc[0]) & (t_gyr <= t_acc[-1])
     if keep.sum() < 2:
         raise InputError(f"the accelerometer ({t_acc[0]:.6g} .. {t_acc[-1]:.6g} s) and gyroscope ({t_gyr[0]:.6g} .. "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from imuhip.errors import InputError, NonFiniteError, OutOfRangeError, UnitError
+from imuhip.io.streamcheck import check_stream
 
 G = 9.80665  # standard gravity, m/s^2
 
@@ -71,8 +72,8 @@ def check_range(acc: np.ndarray, gyr: np.ndarray, time: np.ndarray, path: str, s
 
 def sensor_data(path, sensor: str, time, acc, gyr, meta: dict[str, str], check: bool = True):
     """The checked `SensorData` of one sensor a reader has read: at least MIN_SAMPLES samples, every
-    value finite, time strictly increasing, values within an IMU's range and (unless `check` is
-    False) units plausible; meta gains `rate_hz` when it has none. Errors name `path` and `sensor`."""
+    value finite, time strictly increasing, values within an IMU's range, one sensor's (`check_stream`)
+    and (unless `check` is False) units plausible; meta gains `rate_hz` when it has none. Errors name `path` and `sensor`."""
     from imuhip.recording import SensorData
 
     where = str(path)
@@ -93,6 +94,7 @@ def sensor_data(path, sensor: str, time, acc, gyr, meta: dict[str, str], check: 
         s = SensorData(time, acc, gyr, meta)
     except InputError as exc:
         raise type(exc)(f"sensor {sensor}: {exc.detail}", where) from None
+    check_stream(s.time, s.acc, sensor, where)
     meta.setdefault("rate_hz", f"{s.rate_hz:.4g}")
     s.meta = {str(k): str(v) for k, v in meta.items()}
     return s

@@ -75,6 +75,6 @@ def read_witmotion(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
     t = _seconds(df, time_col, path)
     acc = numeric(df, acc_cols, path) * G
     gyr = np.radians(numeric(df, gyr_cols, path))
-    t, acc, gyr = increasing(t, acc, gyr)
+    t, acc, gyr = increasing(t, acc, gyr, path=path)
     meta = {"device": "WitMotion", "protocol": "witmotion-export", "acc_unit": "g", "gyr_unit": "deg/s"}
     return Recording({sensor: sensor_data(path, sensor, t, acc, gyr, meta)}, {"source": path.name, "app": "WitMotion"})

@@ -58,7 +58,7 @@ def read_xsens_dot(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
             raise ValueFormatError(f"quaternion of norm {norm[off[0]]:.4g}: expected a unit quaternion "
                                    f"({off.size} such row(s))", str(path), row_line(df, int(off[0])))
         free = numeric(df, ["FreeAcc_X", "FreeAcc_Y", "FreeAcc_Z"], path)
-        t, q, free = increasing(t, q, free)
+        t, q, free = increasing(t, q, free, path=path)
         if len(t) < 2:
             raise InputError(f"{len(t)} sample(s): angular rate from orientations needs at least 2", str(path))
         acc, gyr = from_orientation(t, quat_to_matrix(q), np.array([0.0, 0.0, 1.0]), free_acc=free)
@@ -67,7 +67,7 @@ def read_xsens_dot(path: str | os.PathLike, sensor: str = "thigh") -> Recording:
     else:
         raise ColumnError("neither Acc_*/Gyr_* (raw mode) nor Quat_*/FreeAcc_* (sensor fusion mode) "
                           f"columns; found {', '.join(df.columns)}", str(path), skip + 1)
-    t, acc, gyr = increasing(t, acc, gyr)
+    t, acc, gyr = increasing(t, acc, gyr, path=path)
     if not len(t):
         raise InputError("no samples (only the app's all-zero rows)", str(path))
     session = {"source": path.name, "app": "Movella DOT", "start_time": pre.get("StartTime", "")}

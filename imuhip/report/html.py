@@ -17,6 +17,7 @@ import numpy as np
 
 from imuhip import __version__
 from imuhip.analysis import Analysis
+from imuhip.recording import sensor_of
 from imuhip.report import plots
 from imuhip.report.labels import NO_VALUE, drill_label, metric_label, value_text, warning_text
 from imuhip.report.verdicts import Verdict
@@ -235,8 +236,8 @@ def sources_html(verdicts: list[Verdict]) -> str:
 
 
 def _thigh_traces(a: Analysis) -> dict[str, np.ndarray]:
-    return {side: a.angles[f"{side}_thigh_elevation_deg"].to_numpy() for side in a.sides
-            if f"{side}_thigh_elevation_deg" in a.angles}
+    columns = {side: f"{sensor_of(side)}_elevation_deg" for side in a.sides}
+    return {side: a.angles[c].to_numpy() for side, c in columns.items() if c in a.angles}
 
 
 def timeline_html(a: Analysis) -> str:
