@@ -149,8 +149,11 @@ def coarse(s: SensorData) -> SensorData:
     k = STATS_STEP
     if k <= 1 or len(s) < 20 * k:
         return s
-    out = SensorData(s.time[::k], s.acc[::k], s.gyr[::k], s.meta)
-    out.__dict__["rate_hz"] = s.rate_hz / k  # the cached property, known without a median
+    out = s.__dict__.get("_coarse")  # made once per SensorData (its samples do not change)
+    if out is None:
+        out = SensorData(s.time[::k], s.acc[::k], s.gyr[::k], s.meta)
+        out.__dict__["rate_hz"] = s.rate_hz / k  # the cached property, known without a median
+        s.__dict__["_coarse"] = out
     return out
 
 

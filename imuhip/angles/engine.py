@@ -45,18 +45,23 @@ def saturation(s: SensorData, name: str) -> tuple[np.ndarray, list[str]]:
     changes: a stuck sensor), and a warning per clipped or stuck sensor."""
     out = np.zeros(len(s), dtype=bool)
     warnings = []
+    if len(s) < 3:
+        return out, warnings
     for label, data, unit in (("accelerometer", s.acc, "m/s^2"), ("gyroscope", s.gyr, "rad/s")):
-        mag = np.abs(data)
-        peak = mag.max() if len(s) else 0.0
-        if peak == 0 or len(s) < 3:
-            continue
-        at_peak = (mag >= peak * (1 - 1e-9)).any(axis=1)
-        flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
-        if not np.ptp(data, axis=0).any():
+        if np.array_equal(data[0], data[-1]) and (data == data[0]).all():
             out[:] = True
             warnings.append(f"sensor {name}: the {label} reads ({', '.join(f'{v:.4g}' for v in data[0])}) {unit} on "
                             f"all {len(s)} samples: a stuck sensor or made-up data, nothing measured (angles NaN)")
-        elif flat.any():
+            continue
+        flat_view = data.reshape(-1)  # whole-array extremes: much faster than per column
+        peak = float(max(flat_view.max(), -flat_view.min()))
+        if peak == 0:
+            continue
+        edge = peak * (1 - 1e-9)
+        hits = (data >= edge) | (data <= -edge)
+        at_peak = hits[:, 0] | hits[:, 1] | hits[:, 2]
+        flat = at_peak[:-2] & at_peak[1:-1] & at_peak[2:]
+        if flat.any():
             out |= at_peak
             i = int(np.argmax(flat))
             warnings.append(f"sensor {name}: {label} saturates at {peak:.1f} {unit} ({int(at_peak.sum())} samples, "
