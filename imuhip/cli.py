@@ -525,30 +525,30 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--csv", metavar="OUT.csv", help="write it as CSV; edit a label and pass it back with --segments")
     seg.set_defaults(func=cmd_segments)
 
+    def session_arguments(cmd):
+        """The options analyze and report share: the recording, what to analyse, the timeline."""
+        cmd.add_argument("file", help="a recording (imuhip CSV or an export)")
+        cmd.add_argument("--drill", type=_drill, metavar="DRILL", help=drill_help)
+        cmd.add_argument("--side", choices=["left", "right", "both"], default="both", help=side_help)
+        cmd.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
+        cmd.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
+
     an = command("analyze", "holds, reps, strides, cadence and left/right symmetry",
                  "imuhip analyze recordings/demo_session.csv --json analysis.json")
-    an.add_argument("file", help="a recording (imuhip CSV or an export)")
-    an.add_argument("--drill", type=_drill, metavar="DRILL", help=drill_help)
-    an.add_argument("--side", choices=["left", "right", "both"], default="both", help=side_help)
-    an.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
+    session_arguments(an)
     an.add_argument("--max-dip", type=float, default=0.3, help="longest dip below the threshold bridged "
                     "within a hold, s (default 0.3)")
     an.add_argument("--json", metavar="OUT.json", help="write the analysis JSON (docs/analysis-json.md)")
-    an.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
     an.set_defaults(func=cmd_analyze)
 
     rep = command("report", "verdicts against the coaching articles' thresholds; HTML, JSON, CSV",
                   "imuhip report recordings/demo_session.csv --html report.html --json report.json")
-    rep.add_argument("file", help="a recording (imuhip CSV or an export)")
-    rep.add_argument("--drill", type=_drill, metavar="DRILL", help=drill_help)
-    rep.add_argument("--side", choices=["left", "right", "both"], default="both", help=side_help)
+    session_arguments(rep)
     rep.add_argument("--athlete", help="name shown in the report (default: the file's athlete)")
-    rep.add_argument("--threshold", type=float, default=90.0, help="hold threshold, deg (default 90)")
     rep.add_argument("--thresholds", metavar="FILE", help="TOML rules overriding or adding to the catalog "
                      "(layout: imuhip/report/thresholds.toml)")
     rep.add_argument("--html", metavar="OUT.html", help="write the coach's report: one self-contained page")
     rep.add_argument("--json", metavar="OUT.json", help="write the analysis with every verdict and its source")
-    rep.add_argument("--segments", metavar="CSV", help="a corrected timeline (from `imuhip segments --csv`)")
     rep.add_argument("--csv", metavar="DIR", help="write holds, reps, strides, verdicts, symmetry and metrics CSVs")
     rep.set_defaults(func=cmd_report)
 

@@ -194,7 +194,7 @@ def steady_part(acc: np.ndarray, a: int, b: int, first: int) -> tuple[int, int]:
     """The run from `a` over which the smoothed gravity direction stays within STEADY_DEG of its
     mean over the first `first` samples (a slow drift into the next posture is cut off)."""
     d = acc[a:b] / _norm(acc[a:b])[:, None]
-    d = np.column_stack([_smooth(d[:, k], max(1, first // 4)) for k in range(3)])
+    d = _smooth(d, max(1, first // 4))
     d /= _norm(d)[:, None]
     ref = d[:first].mean(axis=0)
     ref /= np.linalg.norm(ref)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import binary_dilation
 
 from imuhip.angles import fusion
 from imuhip.angles.calibration import (MIN_MOVING_S, MOVING_GYR, Calibration, across_gravity, calibrate,
@@ -71,12 +72,9 @@ def saturation(s: SensorData, name: str) -> tuple[np.ndarray, list[str]]:
 
 
 def _dilate(mask: np.ndarray, s: SensorData, pad_s: float) -> np.ndarray:
+    """`mask` widened by `pad_s` (s) on each side."""
     n = int(round(pad_s * s.rate_hz))
-    if n < 1 or not mask.any():
-        return mask
-    c = np.cumsum(np.concatenate([[0], mask.astype(np.int64)]))
-    i = np.arange(len(mask))
-    return (c[np.minimum(i + n + 1, len(mask))] - c[np.maximum(i - n, 0)]) > 0
+    return binary_dilation(mask, np.ones(2 * n + 1, dtype=bool)) if n >= 1 and mask.any() else mask
 
 
 def mounting_changes(s: SensorData) -> list[tuple[float, float, float]]:
